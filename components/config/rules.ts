@@ -1,0 +1,175 @@
+import { Names, LIMITS } from "../naming";
+import { parseCidr, isAligned, overlaps, type Cidr } from "../network/cidr";
+import type { RawWorld, RawRegion } from "./schema";
+import { resolveWorld, type World } from "./model";
+
+export interface ConfigIssue {
+    path: string;
+    message: string;
+}
+
+const GCP_REGION = /^[a-z]+-[a-z]+\d{1,2}$/;
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const MACHINE = { gcp: /^[a-z0-9]+-[a-z0-9]+(-\d+)?$/, aws: /^[a-z0-9]+\.[a-z0-9]+$/ } as const;
+/** Whole seconds the supervisor needs after the soft limit to stop the job and ack (see job-grid design). */
+export const ACK_GRACE_SECONDS = 30;
+const MIN_CONSUL_VOLUME_GI = 5;
+
+function zoneInLocation(cloud: "gcp" | "aws", zone: string, location: string): boolean {
+    return cloud === "gcp" ? new RegExp(`^${location}-[a-z]$`).test(zone) : new RegExp(`^${location}[a-z]$`).test(zone);
+}
+
+/**
+ * Cross-field rules on a shape-valid world. Values that come from defaults are reported at the
+ * place they were written: an override at the region or data center path, otherwise under `defaults`.
+ */
+export function checkRules(raw: RawWorld): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const add = (path: string, message: string) => issues.push({ path, message });
+    const world: World = resolveWorld(raw);
+    const names = new Names(raw.environment, raw.dns.domain, raw.aws.accountId);
+    const prod = raw.environment === "prod";
+
+    if (!GCP_REGION.test(raw.global.location)) add("global.location", `"${raw.global.location}" is not a GCP region (such as europe-west1)`);
+    for (const cloud of ["gcp", "aws"] as const) {
+        for (const [pool, type] of Object.entries(raw.defaults.machineTypes[cloud])) {
+            if (!MACHINE[cloud].test(type)) add(`defaults.machineTypes.${cloud}.${pool}`, `"${type}" is not a ${cloud} machine type`);
+        }
+    }
+
+    // Unique names across the whole world: continents, regions and data centers share one namespace.
+    const seen = new Map<string, string>();
+    const claim = (nameValue: string, path: string) => {
+        const prev = seen.get(nameValue);
+        if (prev) add(path, `name "${nameValue}" is already used at ${prev}; names must be unique across the world`);
+        else seen.set(nameValue, path);
+    };
+
+    const ranges: { path: string; cidr: Cidr }[] = [];
+    const claimCidr = (text: string, path: string) => {
+        const c = parseCidr(text);
+        if (!c) {
+            add(path, `"${text}" is not a valid IPv4 CIDR`);
+            return;
+        }
+        if (c.prefix < 12 || c.prefix > 16) {
+            add(path, `"${text}" must be a /12../16 block (the tier carves /17../28 ranges from it)`);
+            return;
+        }
+        if (!isAligned(c)) {
+            add(path, `"${text}" is not aligned to its prefix`);
+            return;
+        }
+        for (const other of ranges) if (overlaps(c, other.cidr)) add(path, `"${text}" overlaps ${other.path}`);
+        ranges.push({ path, cidr: c });
+    };
+    claimCidr(raw.global.cidr, "global.cidr");
+    raw.adminCidrs.forEach((text, i) => {
+        const c = parseCidr(text);
+        if (!c) add(`adminCidrs.${i}`, `"${text}" is not a valid IPv4 CIDR`);
+        else if (c.prefix < 8) add(`adminCidrs.${i}`, `"${text}" is too broad; the cluster APIs must not be open to the internet`);
+    });
+
+    const limitsCheck = (path: string, list: { kind: keyof typeof LIMITS; value: string }[]) => {
+        for (const n of list) {
+            if (n.value.length > LIMITS[n.kind]) add(path, `derived ${n.kind} name "${n.value}" is ${n.value.length} characters; the limit is ${LIMITS[n.kind]}`);
+        }
+    };
+    limitsCheck("environment", [
+        { kind: "gkeCluster", value: names.globalCluster() },
+        { kind: "gcpServiceAccountId", value: names.dispatcherServiceAccount() },
+    ]);
+
+    const continentNames = Object.keys(raw.continents);
+    if (continentNames.length === 0) add("continents", "at least one continent is required");
+    for (const [cName, c] of Object.entries(raw.continents)) {
+        const cp = `continents.${cName}`;
+        claim(cName, cp);
+        const locRe = c.cloud === "gcp" ? GCP_REGION : AWS_REGION;
+        if (!locRe.test(c.location)) add(`${cp}.location`, `"${c.location}" is not a ${c.cloud} region`);
+        claimCidr(c.cidr, `${cp}.cidr`);
+        limitsCheck(cp, [{ kind: c.cloud === "gcp" ? "gkeCluster" : "awsEksCluster", value: names.continentCluster(cName) }]);
+        if (c.cloud === "aws") {
+            const zones = c.zones ?? [];
+            if (zones.length < 2) add(`${cp}.zones`, "an aws continent needs at least two availability zones (EKS requires subnets in two)");
+            if (new Set(zones).size !== zones.length) add(`${cp}.zones`, "zones must be distinct");
+            zones.forEach((z, i) => {
+                if (!zoneInLocation("aws", z, c.location)) add(`${cp}.zones.${i}`, `"${z}" is not an availability zone of ${c.location}`);
+            });
+        } else if (c.zones !== undefined) {
+            add(`${cp}.zones`, "zones apply to aws continents only; a gcp continent's cluster is regional");
+        }
+        const regionNames = Object.keys(c.regions);
+        if (regionNames.length === 0) add(`${cp}.regions`, "a continent needs at least one region");
+        for (const [rName, r] of Object.entries(c.regions)) {
+            checkRegion(`${cp}.regions.${rName}`, rName, r, c.cloud);
+        }
+    }
+
+    function checkRegion(rp: string, rName: string, r: RawRegion, cloud: "gcp" | "aws") {
+        claim(rName, rp);
+        const locRe = cloud === "gcp" ? GCP_REGION : AWS_REGION;
+        if (!locRe.test(r.location)) add(`${rp}.location`, `"${r.location}" is not a ${cloud} region`);
+        claimCidr(r.cidr, `${rp}.cidr`);
+        if (cloud === "aws" && r.pubsubLocation === undefined) add(`${rp}.pubsubLocation`, "required on aws: the GCP region that stores this region's job messages");
+        if (r.pubsubLocation !== undefined && !GCP_REGION.test(r.pubsubLocation)) add(`${rp}.pubsubLocation`, `"${r.pubsubLocation}" is not a GCP region`);
+
+        const region = world.continents.flatMap((c) => c.regions).find((x) => x.name === rName && x.cloud === cloud && x.location === r.location);
+        if (!region) return;
+        const src = (key: string, field: string) => ((r as unknown as Record<string, Record<string, unknown> | undefined>)[key]?.[field] !== undefined ? `${rp}.${key}.${field}` : `defaults.region.${key}.${field}`);
+
+        const consul = region.consul;
+        if (consul.replicas % 2 === 0) add(src("consul", "replicas"), `${consul.replicas} is even; Consul needs an odd number of servers for quorum`);
+        else if (prod && consul.replicas < 3) add(src("consul", "replicas"), `${consul.replicas} is below 3; prod needs at least 3 Consul servers`);
+        const gi = Number(consul.volumeSize.replace(/Gi$/, ""));
+        if (gi < MIN_CONSUL_VOLUME_GI) add(src("consul", "volumeSize"), `${consul.volumeSize} is too small; Consul servers need at least ${MIN_CONSUL_VOLUME_GI}Gi`);
+
+        const jobs = region.jobs;
+        if (jobs.minBackoffSeconds > jobs.maxBackoffSeconds) {
+            add(src("jobs", "minBackoffSeconds"), `minBackoffSeconds ${jobs.minBackoffSeconds} is greater than maxBackoffSeconds ${jobs.maxBackoffSeconds}`);
+        }
+        if (jobs.deadLetterRetentionSeconds < jobs.messageRetentionSeconds) {
+            add(src("jobs", "deadLetterRetentionSeconds"), `deadLetterRetentionSeconds ${jobs.deadLetterRetentionSeconds} is shorter than messageRetentionSeconds ${jobs.messageRetentionSeconds}; dead letters must outlive the jobs`);
+        }
+        if (region.certificates.earlyRenewalHours >= region.certificates.validityHours) {
+            add(src("certificates", "earlyRenewalHours"), `earlyRenewalHours ${region.certificates.earlyRenewalHours} must be below validityHours ${region.certificates.validityHours}`);
+        }
+        if (region.systemPool.minNodes > region.systemPool.maxNodes) add(src("systemPool", "minNodes"), "minNodes is greater than maxNodes");
+
+        const dcEntries = Object.entries(r.dataCenters);
+        if (dcEntries.length === 0) add(`${rp}.dataCenters`, "a region needs at least one data center");
+        if (cloud === "aws" && dcEntries.length === 1) add(`${rp}.dataCenters`, "an aws region needs at least two data centers (EKS requires subnets in two availability zones)");
+        if (dcEntries.length > 4) add(`${rp}.dataCenters`, `${dcEntries.length} data centers; a region carves subnets for at most 4`);
+        const zones = new Map<string, string>();
+        limitsCheck(rp, names.regionNames(rName, cloud, dcEntries.map(([n]) => n)));
+        for (const [dcName, rawDc] of dcEntries) {
+            const dp = `${rp}.dataCenters.${dcName}`;
+            claim(dcName, dp);
+            if (!zoneInLocation(cloud, rawDc.zone, r.location)) add(`${dp}.zone`, `"${rawDc.zone}" is not a zone of ${r.location}`);
+            const prevZone = zones.get(rawDc.zone);
+            if (prevZone) add(`${dp}.zone`, `zone ${rawDc.zone} is already used by data center ${prevZone}`);
+            zones.set(rawDc.zone, dcName);
+            const dc = region.dataCenters.find((x) => x.name === dcName);
+            if (!dc) continue;
+            const gsrc = (grid: "warmPool" | "jobGrid", field: string) =>
+                rawDc[grid]?.[field as never] !== undefined ? `${dp}.${grid}.${field}` : r[grid]?.[field as never] !== undefined ? `${rp}.${grid}.${field}` : `defaults.dataCenter.${grid}.${field}`;
+            for (const grid of ["warmPool", "jobGrid"] as const) {
+                const g = dc[grid];
+                if (g.minReplicas > g.replicas) add(gsrc(grid, "minReplicas"), `minReplicas ${g.minReplicas} is greater than replicas ${g.replicas}`);
+                if (g.replicas > g.maxReplicas) add(gsrc(grid, "maxReplicas"), `maxReplicas ${g.maxReplicas} is below replicas ${g.replicas}`);
+                if (g.nodes.minNodes > g.nodes.maxNodes) add(gsrc(grid, "nodes"), `nodes.minNodes ${g.nodes.minNodes} is greater than nodes.maxNodes ${g.nodes.maxNodes}`);
+                if (!MACHINE[cloud].test(g.machineType)) add(gsrc(grid, "machineType"), `"${g.machineType}" is not a ${cloud} machine type`);
+            }
+            // The supervisor acks after the job ends (no lease extension): the ack deadline must cover
+            // the soft limit plus the grace to stop the job and ack, or Pub/Sub redelivers a running job.
+            const soft = dc.jobGrid.softTimeLimitSeconds;
+            if (jobs.ackDeadlineSeconds < soft + ACK_GRACE_SECONDS) {
+                add(
+                    gsrc("jobGrid", "softTimeLimitSeconds"),
+                    `softTimeLimitSeconds ${soft} needs ackDeadlineSeconds >= ${soft + ACK_GRACE_SECONDS} (soft limit + ${ACK_GRACE_SECONDS}s grace), but ${src("jobs", "ackDeadlineSeconds")} is ${jobs.ackDeadlineSeconds}`,
+                );
+            }
+        }
+    }
+    return issues;
+}

@@ -1,0 +1,140 @@
+/**
+ * Every physical (cloud-visible) name is derived here, from the environment and the world path only,
+ * so names are deterministic, unique across the world and stable when the YAML is reordered.
+ * `LIMITS` holds each cloud's length rules; config validation checks every derived name against it.
+ */
+
+export const LIMITS = {
+    gkeCluster: 40,
+    gkeNodePool: 40,
+    gcpResource: 63,
+    gcpServiceAccountId: 30,
+    gcpWorkloadIdentityPool: 32,
+    pubsub: 255,
+    dnsLabel: 63,
+    awsLoadBalancer: 32,
+    awsTargetGroup: 32,
+    awsIamRole: 64,
+    awsEksCluster: 100,
+    awsEksNodeGroup: 63,
+    s3Bucket: 63,
+} as const;
+
+export type LimitKind = keyof typeof LIMITS;
+
+export interface PhysicalName {
+    kind: LimitKind;
+    value: string;
+}
+
+const env = (environment: string) => (environment === "prod" ? "prd" : "stg");
+
+export class Names {
+    readonly prefix: string;
+    constructor(
+        readonly environment: "staging" | "prod",
+        readonly domain: string,
+        readonly awsAccountId: string,
+    ) {
+        this.prefix = `gg-${env(environment)}`;
+    }
+
+    globalCluster(): string {
+        return `${this.prefix}-global`;
+    }
+    worldNetwork(): string {
+        return `${this.prefix}-world`;
+    }
+    continentCluster(continent: string): string {
+        return `${this.prefix}-${continent}-cp`;
+    }
+    regionCluster(region: string): string {
+        return `${this.prefix}-${region}-dp`;
+    }
+    /** the regional control plane's namespace in its continent's cluster */
+    controlPlaneNamespace(region: string): string {
+        return `cp-${region}`;
+    }
+    dataCenterNamespace(dc: string): string {
+        return `dc-${dc}`;
+    }
+    /** node pool / node group of a data center: `warm-pool` or `job-grid` */
+    dataCenterPool(dc: string, pool: "warm-pool" | "job-grid"): string {
+        return `${dc}-${pool}`;
+    }
+    eksNodeGroup(cluster: string, pool: string): string {
+        return `${cluster}-${pool}`;
+    }
+    iamRole(cluster: string, role: "cluster" | "nodes"): string {
+        return `${cluster}-${role}`;
+    }
+    dispatcherServiceAccount(): string {
+        return `${this.prefix}-dispatcher`;
+    }
+    jobsTopic(region: string): string {
+        return `${this.prefix}-${region}-jobs`;
+    }
+    jobsSubscription(region: string): string {
+        return `${this.prefix}-${region}-jobs-grid`;
+    }
+    deadLetterTopic(region: string): string {
+        return `${this.prefix}-${region}-jobs-dead-letter`;
+    }
+    deadLetterSubscription(region: string): string {
+        return `${this.prefix}-${region}-jobs-dead-letter-keep`;
+    }
+    /** the DNS name data centers use to reach their regional control plane */
+    controlPlaneHost(region: string): string {
+        return `${region}.cp.${this.domain}`;
+    }
+    controlPlaneLoadBalancer(region: string): string {
+        return `${this.prefix}-${region}-cp`;
+    }
+    controlPlaneTargetGroup(region: string): string {
+        return `${this.prefix}-${region}-consul`;
+    }
+    caBundleBucket(region: string): string {
+        return `${this.prefix}-${region}-cp-ca-${this.awsAccountId}`;
+    }
+    workloadIdentityPool(region: string): string {
+        return `${this.prefix}-${region}-eks`;
+    }
+    gridServiceAccount(dc: string): string {
+        return `${this.prefix}-${dc}-grid`;
+    }
+
+    /** All names a region and its data centers put in the clouds, with the limit each must respect. */
+    regionNames(region: string, cloud: "gcp" | "aws", dataCenters: string[]): PhysicalName[] {
+        const cluster = this.regionCluster(region);
+        const names: PhysicalName[] = [
+            { kind: "pubsub", value: this.deadLetterSubscription(region) },
+            { kind: "dnsLabel", value: this.controlPlaneNamespace(region) },
+            { kind: "gcpResource", value: this.controlPlaneLoadBalancer(region) },
+        ];
+        if (cloud === "gcp") {
+            names.push({ kind: "gkeCluster", value: cluster });
+            for (const dc of dataCenters) {
+                names.push({ kind: "gkeNodePool", value: this.dataCenterPool(dc, "warm-pool") });
+                names.push({ kind: "gkeNodePool", value: this.dataCenterPool(dc, "job-grid") });
+            }
+        } else {
+            names.push(
+                { kind: "awsEksCluster", value: cluster },
+                { kind: "awsIamRole", value: this.iamRole(cluster, "cluster") },
+                { kind: "awsIamRole", value: this.iamRole(cluster, "nodes") },
+                { kind: "awsLoadBalancer", value: this.controlPlaneLoadBalancer(region) },
+                { kind: "awsTargetGroup", value: this.controlPlaneTargetGroup(region) },
+                { kind: "s3Bucket", value: this.caBundleBucket(region) },
+                { kind: "gcpWorkloadIdentityPool", value: this.workloadIdentityPool(region) },
+            );
+            for (const dc of dataCenters) {
+                names.push({ kind: "awsEksNodeGroup", value: this.eksNodeGroup(cluster, this.dataCenterPool(dc, "warm-pool")) });
+            }
+        }
+        for (const dc of dataCenters) {
+            names.push({ kind: "dnsLabel", value: this.dataCenterNamespace(dc) });
+            names.push({ kind: "gcpServiceAccountId", value: this.gridServiceAccount(dc) });
+        }
+        return names;
+    }
+}

@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import { createEksCluster } from "../clusters/eks";
+import { createGkeCluster } from "../clusters/gke";
+import type { Continent, World } from "../config/model";
+import { awsTags, gcpLabels, type Placement } from "../labels";
+import type { Names } from "../naming";
+import type { GlobalTier } from "./global";
+
+export interface ContinentTierArgs {
+    world: World;
+    names: Names;
+    continent: Continent;
+    global: GlobalTier;
+}
+
+/** Creates the AWS provider for one AWS region, pinned to the stack's account. */
+export function awsProvider(name: string, awsRegion: string, accountId: string, tags: Record<string, string>, parent: pulumi.Resource): aws.Provider {
+    return new aws.Provider(name, { region: awsRegion as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags } }, { parent });
+}
+
+/**
+ * A continent: the Kubernetes cluster hosting its regions' control planes (GKE in the world
+ * network, or EKS in its own VPC), and a Kubernetes provider for it.
+ */
+export class ContinentTier extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    readonly awsProvider?: aws.Provider;
+
+    constructor(name: string, args: ContinentTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:tier:Continent", name, {}, opts);
+        const { world, names, continent } = args;
+        const placement: Placement = { tier: "continent", continent: continent.name };
+        const protect = world.environment === "prod";
+        const clusterName = names.continentCluster(continent.name);
+        const systemPool = { machineType: continent.systemMachineType, minNodes: 1, maxNodes: 5 };
+        if (continent.cloud === "gcp") {
+            const gke = createGkeCluster(
+                `${continent.name}-cp`,
+                {
+                    clusterName,
+                    project: world.gcpProject,
+                    location: continent.location,
+                    network: args.global.network.id,
+                    cidr: continent.cidr,
+                    adminCidrs: world.adminCidrs,
+                    systemPool,
+                    labels: gcpLabels("control-plane-cluster", placement),
+                    protect,
+                },
+                this,
+            );
+            this.clusterName = gke.cluster.name;
+            this.endpoint = gke.cluster.endpoint;
+            this.kubeconfig = gke.kubeconfig;
+            this.provider = gke.provider;
+        } else {
+            const tags = awsTags("control-plane-cluster", placement);
+            this.awsProvider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
+            const eks = createEksCluster(
+                `${continent.name}-cp`,
+                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, tags, protect, provider: this.awsProvider },
+                this,
+            );
+            this.clusterName = eks.cluster.name;
+            this.endpoint = eks.cluster.endpoint;
+            this.kubeconfig = eks.kubeconfig;
+            this.provider = eks.provider;
+        }
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig });
+    }
+}

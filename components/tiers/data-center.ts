@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { DataCenter, Region, World } from "../config/model";
+import { k8sLabels, type Placement } from "../labels";
+import type { Names } from "../naming";
+import { createSignedCert, type KeyPair } from "../pki/certificates";
+import { restrictedNamespace } from "../kubernetes/namespace";
+import { createSandboxPools, type GridPool, type SandboxPools } from "../clusters/sandbox-pools";
+import type { RegionTier } from "./region";
+
+export interface DataCenterTierArgs {
+    world: World;
+    names: Names;
+    region: Region;
+    dataCenter: DataCenter;
+    regionTier: RegionTier;
+}
+
+/** Name of the Secret holding the data center's client certificate for the regional control plane. */
+export const CLIENT_TLS_SECRET = "control-plane-client-tls";
+
+/**
+ * A data center: one zone of its region's data-plane cluster where customer code runs. It owns
+ * the zone-pinned sandboxed node pools (`warm-pool`, `job-grid`), its namespace, and its client
+ * certificate for the regional control plane.
+ */
+export class DataCenterTier extends pulumi.ComponentResource {
+    readonly placement: Placement;
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly pools: SandboxPools;
+    readonly clientCert: KeyPair;
+    readonly clientTlsSecret: k8s.core.v1.Secret;
+
+    constructor(name: string, args: DataCenterTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:tier:DataCenter", name, {}, opts);
+        const { names, region, dataCenter: dc, regionTier } = args;
+        this.placement = { tier: "datacenter", continent: region.continent, region: region.name, datacenter: dc.name };
+        const k8sOpts = { parent: this, provider: regionTier.provider };
+
+        this.pools = createSandboxPools(dc.name, { names, region, dataCenter: dc, dataPlane: regionTier.dataPlane, placement: this.placement }, this);
+
+        const nsName = names.dataCenterNamespace(dc.name);
+        this.namespace = restrictedNamespace(`${dc.name}-ns`, {
+            namespace: nsName,
+            labels: k8sLabels(nsName, "data-center", this.placement),
+            quota: {
+                "requests.cpu": "200",
+                "requests.memory": "400Gi",
+                "limits.memory": "800Gi",
+                pods: "2000",
+            },
+            provider: regionTier.provider,
+            parent: this,
+        });
+
+        this.clientCert = createSignedCert(
+            `${dc.name}-client`,
+            { ca: regionTier.intermediateCa, commonName: `${dc.name}.${region.name}.client.globalgrid`, usage: "client", ...region.certificates },
+            { parent: this },
+        );
+        this.clientTlsSecret = new k8s.core.v1.Secret(
+            `${dc.name}-client-tls`,
+            {
+                metadata: { name: CLIENT_TLS_SECRET, namespace: nsName, labels: k8sLabels(CLIENT_TLS_SECRET, "control-plane-client", this.placement) },
+                type: "kubernetes.io/tls",
+                stringData: {
+                    "tls.crt": this.clientCert.certPem,
+                    "tls.key": this.clientCert.keyPem,
+                    "ca.crt": regionTier.intermediateCa.certPem,
+                },
+            },
+            { ...k8sOpts, dependsOn: [this.namespace] },
+        );
+
+        this.registerOutputs({ namespace: nsName, nodePools: this.nodePoolNames() });
+    }
+
+    /** Physical names of the data center's node pools, per pool. */
+    nodePoolNames(): Record<GridPool, pulumi.Output<string>> {
+        return { "warm-pool": this.pools["warm-pool"].name, "job-grid": this.pools["job-grid"].name };
+    }
+}

@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import type { World } from "../config/model";
+import { gcpLabels, type Placement } from "../labels";
+import type { Names } from "../naming";
+import { createRootCa, type KeyPair } from "../pki/certificates";
+
+export interface GlobalTierArgs {
+    /** the effective world config */
+    world: World;
+    names: Names;
+}
+
+const ROOT_VALIDITY = { validityHours: 24 * 365 * 5, earlyRenewalHours: 24 * 180 };
+
+/**
+ * The global tier: the world VPC network, the global GKE cluster, the root CA, the Cloud DNS zone,
+ * the job dispatcher's identity, the image registry and the alert notification channels.
+ * Regions depend on it at deploy time only (CA, network, DNS zone, channels).
+ */
+export class GlobalTier extends pulumi.ComponentResource {
+    readonly network: gcp.compute.Network;
+    readonly cluster: GkeCluster;
+    readonly rootCa: KeyPair;
+    readonly dnsZone: gcp.dns.ManagedZone;
+    readonly dispatcher: gcp.serviceaccount.Account;
+    readonly notificationChannels: pulumi.Output<string>[];
+    readonly registry: gcp.artifactregistry.Repository;
+
+    constructor(name: string, args: GlobalTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:tier:Global", name, {}, opts);
+        const { world, names } = args;
+        const project = world.gcpProject;
+        const placement: Placement = { tier: "global" };
+        const labels = gcpLabels("global", placement);
+        const prod = world.environment === "prod";
+        const child = { parent: this };
+
+        this.network = new gcp.compute.Network(
+            "world-network",
+            { name: names.worldNetwork(), project, autoCreateSubnetworks: false, routingMode: "GLOBAL", description: "globalgrid world network" },
+            { parent: this, protect: prod },
+        );
+        this.cluster = createGkeCluster(
+            "global",
+            {
+                clusterName: names.globalCluster(),
+                project,
+                location: world.global.location,
+                network: this.network.id,
+                cidr: world.global.cidr,
+                adminCidrs: world.adminCidrs,
+                systemPool: { machineType: world.global.systemMachineType, minNodes: 1, maxNodes: 3 },
+                labels,
+                protect: prod,
+            },
+            this,
+        );
+        this.rootCa = createRootCa("root-ca", ROOT_VALIDITY, child);
+        this.dnsZone = new gcp.dns.ManagedZone(
+            "dns-zone",
+            {
+                name: `${names.prefix}-zone`,
+                project,
+                dnsName: `${world.domain}.`,
+                description: "globalgrid public zone (control-plane records live here)",
+                dnssecConfig: { state: "on" },
+                labels,
+            },
+            { parent: this, protect: prod },
+        );
+        this.dispatcher = new gcp.serviceaccount.Account(
+            "dispatcher",
+            { accountId: names.dispatcherServiceAccount(), project, displayName: "globalgrid job dispatcher", description: "Publishes jobs to every region's jobs topic" },
+            child,
+        );
+        this.registry = new gcp.artifactregistry.Repository(
+            "registry",
+            { repositoryId: "globalgrid", project, location: world.global.location, format: "DOCKER", description: "globalgrid images", labels, dockerConfig: { immutableTags: true } },
+            { parent: this, protect: prod },
+        );
+        this.notificationChannels = world.alertEmails.map(
+            (email, i) =>
+                new gcp.monitoring.NotificationChannel(
+                    `alerts-email-${i}`,
+                    { project, type: "email", displayName: `globalgrid ${world.environment} on-call (${email})`, labels: { email_address: email }, userLabels: labels },
+                    child,
+                ).id,
+        );
+        this.registerOutputs({ cluster: this.cluster.cluster.name, dnsZone: this.dnsZone.name, dispatcher: this.dispatcher.email });
+    }
+}

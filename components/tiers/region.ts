@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import { createEksCluster, type EksCluster } from "../clusters/eks";
+import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import type { Region, World } from "../config/model";
+import { awsTags, gcpLabels, k8sLabels, type Placement } from "../labels";
+import type { Names } from "../naming";
+import { createSignedCert, type KeyPair } from "../pki/certificates";
+import { restrictedNamespace } from "../kubernetes/namespace";
+import { awsProvider, type ContinentTier } from "./continent";
+import { DataCenterTier } from "./data-center";
+import type { GlobalTier } from "./global";
+
+export interface RegionTierArgs {
+    world: World;
+    names: Names;
+    region: Region;
+    global: GlobalTier;
+    continent: ContinentTier;
+}
+
+/** The region's data-plane cluster, whichever cloud it is on. */
+export type DataPlaneCluster = { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster; awsProvider: aws.Provider };
+
+const INTERMEDIATE_VALIDITY = { validityHours: 24 * 365 * 2, earlyRenewalHours: 24 * 60 };
+
+/**
+ * A region: its control-plane namespace in the continental cluster, its intermediate CA, and its
+ * data-plane cluster spanning its data centers' zones; its data centers are children.
+ * A region reads from the global tier and its continent only, never from another region.
+ */
+export class RegionTier extends pulumi.ComponentResource {
+    readonly placement: Placement;
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly intermediateCa: KeyPair;
+    readonly dataPlane: DataPlaneCluster;
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    /** Kubernetes provider of the region's data-plane cluster */
+    readonly provider: k8s.Provider;
+    readonly dataCenters: DataCenterTier[];
+
+    constructor(name: string, args: RegionTierArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:tier:Region", name, {}, opts);
+        const { world, names, region } = args;
+        this.placement = { tier: "region", continent: region.continent, region: region.name };
+        const child = { parent: this };
+
+        // The regional control plane's namespace, in the continental cluster.
+        const cpName = names.controlPlaneNamespace(region.name);
+        this.namespace = restrictedNamespace(`${region.name}-cp`, {
+            namespace: cpName,
+            labels: k8sLabels(cpName, "control-plane", this.placement),
+            quota: { "requests.cpu": "16", "requests.memory": "32Gi", "limits.memory": "64Gi", persistentvolumeclaims: "20", "requests.storage": "500Gi" },
+            provider: args.continent.provider,
+            parent: this,
+        });
+
+        this.intermediateCa = createSignedCert(
+            `${region.name}-intermediate-ca`,
+            { ca: args.global.rootCa, commonName: `globalgrid ${region.name} intermediate CA`, usage: "ca", ...INTERMEDIATE_VALIDITY },
+            child,
+        );
+
+        const zones = region.dataCenters.map((dc) => dc.zone);
+        const clusterName = names.regionCluster(region.name);
+        if (region.cloud === "gcp") {
+            const gke = createGkeCluster(
+                `${region.name}-dp`,
+                {
+                    clusterName,
+                    project: world.gcpProject,
+                    location: region.location,
+                    nodeLocations: zones,
+                    network: args.global.network.id,
+                    cidr: region.cidr,
+                    adminCidrs: world.adminCidrs,
+                    systemPool: region.systemPool,
+                    labels: gcpLabels("data-plane-cluster", this.placement),
+                    protect: region.protect,
+                },
+                this,
+            );
+            this.dataPlane = { cloud: "gcp", gke };
+            this.clusterName = gke.cluster.name;
+            this.endpoint = gke.cluster.endpoint;
+            this.kubeconfig = gke.kubeconfig;
+            this.provider = gke.provider;
+        } else {
+            const tags = awsTags("data-plane-cluster", this.placement);
+            const provider = awsProvider(`${region.name}-aws`, region.location, world.awsAccountId, tags, this);
+            const eks = createEksCluster(
+                `${region.name}-dp`,
+                { clusterName, awsRegion: region.location, zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, tags, protect: region.protect, provider },
+                this,
+            );
+            this.dataPlane = { cloud: "aws", eks, awsProvider: provider };
+            this.clusterName = eks.cluster.name;
+            this.endpoint = eks.cluster.endpoint;
+            this.kubeconfig = eks.kubeconfig;
+            this.provider = eks.provider;
+            // GKE Sandbox ships the gvisor RuntimeClass; on EKS the sandboxed node groups install
+            // runsc (see data-center.ts) and this RuntimeClass points pods at that handler.
+            new k8s.node.v1.RuntimeClass(
+                `${region.name}-gvisor`,
+                {
+                    metadata: { name: "gvisor", labels: k8sLabels("gvisor", "sandbox", this.placement) },
+                    handler: "runsc",
+                    scheduling: { nodeSelector: { "globalgrid.dev/sandbox": "gvisor" } },
+                },
+                { parent: this, provider: eks.provider },
+            );
+        }
+
+        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this }, child));
+
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, namespace: this.namespace.metadata.name });
+    }
+}

@@ -1,0 +1,151 @@
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Mocks that answer like the providers would after `pulumi up`: ids, names, endpoints, ARNs,
+ * PEM-shaped keys and certificates (whose body records subject and issuer, so a test can walk the
+ * CA chain), OIDC issuers and service-agent identities. Everything is derived from the resource's
+ * type and name, so two runs of the same config produce identical state.
+ */
+
+const hash = (s: string, n = 12) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+function pem(label: string, body: object | string): string {
+    const b64 = Buffer.from(typeof body === "string" ? body : JSON.stringify(body)).toString("base64");
+    return `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, "$1\n").trimEnd()}\n-----END ${label}-----\n`;
+}
+
+/** What a mock certificate or CSR says about itself. */
+export interface MockCertBody {
+    subject: string;
+    issuer?: string;
+    isCa?: boolean;
+    dnsNames?: string[];
+    serial?: string;
+}
+
+export function decodeMockPem(text: string): MockCertBody {
+    const m = /-----BEGIN [A-Z ]+-----\n([\s\S]*?)\n-----END/.exec(text);
+    if (!m) throw new Error(`not a PEM: ${text.slice(0, 40)}`);
+    return JSON.parse(Buffer.from(m[1].replace(/\n/g, ""), "base64").toString("utf8")) as MockCertBody;
+}
+
+const PROJECT_NUMBER = "418203395521";
+
+type State = Record<string, unknown>;
+type Handler = (name: string, inputs: State, ctx: { project: string }) => { id?: string; state?: State };
+
+const gcpSelfLink = (project: string, kind: string, n: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${kind}/${n}`;
+const ip = (seed: string) => {
+    const h = createHash("sha256").update(seed).digest();
+    return `34.${h[0]}.${h[1]}.${h[2] % 250 + 2}`;
+};
+
+const handlers: Record<string, Handler> = {
+    "tls:index/privateKey:PrivateKey": (name) => ({
+        state: {
+            privateKeyPem: pulumi.secret(pem("PRIVATE KEY", `ecdsa-p256:${hash(name, 64)}`)),
+            publicKeyPem: pem("PUBLIC KEY", `ecdsa-p256-pub:${hash("pub" + name, 64)}`),
+        },
+    }),
+    "tls:index/certRequest:CertRequest": (_name, inputs) => {
+        const subject = (inputs.subject as { commonName?: string } | undefined)?.commonName ?? "";
+        return { state: { certRequestPem: pem("CERTIFICATE REQUEST", { subject, dnsNames: inputs.dnsNames ?? [] }) } };
+    },
+    "tls:index/selfSignedCert:SelfSignedCert": (name, inputs) => {
+        const subject = (inputs.subject as { commonName?: string } | undefined)?.commonName ?? name;
+        return { state: { certPem: pem("CERTIFICATE", { subject, issuer: subject, isCa: inputs.isCaCertificate === true, serial: hash(name) }) } };
+    },
+    "tls:index/locallySignedCert:LocallySignedCert": (name, inputs) => {
+        const req = decodeMockPem(String(inputs.certRequestPem));
+        const ca = decodeMockPem(String(inputs.caCertPem));
+        return { state: { certPem: pem("CERTIFICATE", { subject: req.subject, issuer: ca.subject, isCa: inputs.isCaCertificate === true, dnsNames: req.dnsNames, serial: hash(name) }) } };
+    },
+    "random:index/randomBytes:RandomBytes": (name, inputs) => {
+        const bytes = createHash("sha512").update(name).digest().subarray(0, Number(inputs.length ?? 32));
+        return { state: { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) } };
+    },
+    "random:index/randomPassword:RandomPassword": (name) => ({ state: { result: pulumi.secret(`pw-${hash(name, 24)}`) } }),
+    "gcp:container/cluster:Cluster": (name, inputs, { project }) => ({
+        id: `projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
+        state: {
+            endpoint: ip(name),
+            masterAuth: { clusterCaCertificate: Buffer.from(pem("CERTIFICATE", { subject: `${inputs.name} cluster CA` })).toString("base64") },
+            selfLink: `https://container.googleapis.com/v1/projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
+        },
+    }),
+    "gcp:compute/network:Network": (_n, inputs, { project }) => ({ id: `projects/${project}/global/networks/${inputs.name}`, state: { selfLink: gcpSelfLink(project, "global/networks", String(inputs.name)) } }),
+    "gcp:compute/subnetwork:Subnetwork": (_n, inputs, { project }) => ({ id: `projects/${project}/regions/${inputs.region}/subnetworks/${inputs.name}` }),
+    "gcp:compute/globalAddress:GlobalAddress": (name) => ({ state: { address: ip(name) } }),
+    "gcp:compute/address:Address": (name) => ({ state: { address: ip(name) } }),
+    "gcp:serviceaccount/account:Account": (_n, inputs, { project }) => {
+        const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
+        return { id: `projects/${project}/serviceAccounts/${email}`, state: { email, member: `serviceAccount:${email}`, uniqueId: hash(email, 21) } };
+    },
+    "gcp:projects/serviceIdentity:ServiceIdentity": (_n, inputs) => {
+        const service = String(inputs.service ?? "pubsub.googleapis.com").split(".")[0];
+        const email = `service-${PROJECT_NUMBER}@gcp-sa-${service}.iam.gserviceaccount.com`;
+        return { state: { email, member: `serviceAccount:${email}` } };
+    },
+    "gcp:pubsub/topic:Topic": (_n, inputs, { project }) => ({ id: `projects/${project}/topics/${inputs.name}` }),
+    "gcp:pubsub/subscription:Subscription": (_n, inputs, { project }) => ({ id: `projects/${project}/subscriptions/${inputs.name}` }),
+    "gcp:pubsub/schema:Schema": (_n, inputs, { project }) => ({ id: `projects/${project}/schemas/${inputs.name}` }),
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (_n, inputs) => ({
+        state: { name: `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}` },
+    }),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (_n, inputs) => ({
+        state: { name: `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}/providers/${inputs.workloadIdentityPoolProviderId}` },
+    }),
+    "gcp:dns/managedZone:ManagedZone": (name) => ({ state: { nameServers: [1, 2, 3, 4].map((i) => `ns-cloud-${hash(name, 1)}${i}.googledomains.com.`) } }),
+    "aws:eks/cluster:Cluster": (name, inputs) => {
+        const id = hash(name, 32).toUpperCase();
+        return {
+            id: String(inputs.name),
+            state: {
+                endpoint: `https://${id}.gr7.mock-region.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(pem("CERTIFICATE", { subject: `${inputs.name} cluster CA` })).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.mock-region.amazonaws.com/id/${id}` }] }],
+            },
+        };
+    },
+    "aws:lb/loadBalancer:LoadBalancer": (name, inputs) => ({ state: { dnsName: `${inputs.name ?? name}-${hash(name, 10)}.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" } }),
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ state: { latestVersion: 1 } }),
+};
+
+/** Cloud-wide shapes most resources share: a deterministic id, name (autonamed if unset) and, on AWS, an ARN. */
+function generic(type: string, name: string, inputs: State, ctx: { project: string; accountId: string }): { id: string; state: State } {
+    const physical = (inputs.name as string | undefined) ?? `${name}-${hash(type + name, 7)}`;
+    const state: State = { name: physical };
+    if (type.startsWith("aws:")) {
+        const service = type.split(":")[1].split("/")[0];
+        state.arn = `arn:aws:${service}:mock-region:${ctx.accountId}:${physical}`;
+        state.id = `${service}-${hash(type + name, 17)}`;
+    }
+    return { id: (state.id as string | undefined) ?? `${name}-id`, state };
+}
+
+export class WorldMocks implements pulumi.runtime.Mocks {
+    constructor(
+        private readonly project = "gg-mock-project",
+        private readonly accountId = "000000000000",
+    ) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+        const inputs = args.inputs as State;
+        const ctx = { project: (inputs.project as string | undefined) ?? this.project, accountId: this.accountId };
+        const base = generic(args.type, args.name, inputs, ctx);
+        const special = handlers[args.type]?.(args.name, inputs, ctx) ?? {};
+        return { id: special.id ?? base.id, state: { ...base.state, ...inputs, ...special.state } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        switch (args.token) {
+            case "gcp:organizations/getProject:getProject":
+                return { number: PROJECT_NUMBER, projectId: args.inputs.projectId ?? this.project, name: this.project };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: this.accountId, arn: `arn:aws:iam::${this.accountId}:user/mock`, userId: "MOCK" };
+            default:
+                return args.inputs as Record<string, unknown>;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import { defineWorld } from "./components/world";
+
+export = defineWorld();
