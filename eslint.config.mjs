@@ -12,6 +12,7 @@ export default tseslint.config(
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",
             "@typescript-eslint/no-require-imports": "off",
+            "@typescript-eslint/no-explicit-any": "off",
             "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         },
     },

@@ -1,0 +1,127 @@
+import { strict as assert } from "assert";
+import { parseWorld, WorldConfigError } from "../components/config/load";
+import { allDataCenters, allRegions } from "../components/config/model";
+import { programResources, runStack } from "../engine/run";
+import { setPath, worldOf } from "./support/world-variants";
+
+/** The problems parseWorld reports for a world, as "path: message" lines. */
+function problems(world: unknown): { path: string; message: string }[] {
+    try {
+        parseWorld(world);
+    } catch (e) {
+        if (e instanceof WorldConfigError) return e.issues;
+        throw e;
+    }
+    return [];
+}
+
+function rejectsAt(world: unknown, path: string, pattern: RegExp) {
+    const found = problems(world);
+    const hit = found.find((p) => p.path === path);
+    assert.ok(hit, `expected a problem at ${path}, got: ${JSON.stringify(found)}`);
+    assert.match(hit.message, pattern);
+}
+
+describe("world config", () => {
+    it("accepts both stack files", () => {
+        for (const stack of ["staging", "prod"] as const) assert.deepEqual(problems(worldOf(stack)), []);
+    });
+
+    it("staging has eu on gcp, na on aws, >= 3 regions with 1-2 data centers each", () => {
+        const w = parseWorld(worldOf("staging"));
+        assert.deepEqual(w.continents.map((c) => [c.name, c.cloud]), [["eu", "gcp"], ["na", "aws"]]);
+        assert.ok(allRegions(w).length >= 3);
+        for (const r of allRegions(w)) assert.ok(r.dataCenters.length >= 1 && r.dataCenters.length <= 2, r.name);
+    });
+
+    it("prod runs Koyeb's six regions on >= 3 continents (one on aws) with 2-3 data centers each", () => {
+        const w = parseWorld(worldOf("prod"));
+        assert.ok(w.continents.length >= 3);
+        assert.ok(w.continents.some((c) => c.cloud === "aws"));
+        assert.deepEqual(allRegions(w).map((r) => r.name).sort(), ["fra", "par", "sfo", "sin", "tyo", "was"]);
+        for (const r of allRegions(w)) assert.ok(r.dataCenters.length >= 2 && r.dataCenters.length <= 3, r.name);
+    });
+
+    it("deep-merges defaults < region < data center", () => {
+        const w = parseWorld(worldOf("prod"));
+        const region = (n: string) => allRegions(w).find((r) => r.name === n)!;
+        const dc = (n: string) => allDataCenters(w).find((d) => d.name === n)!;
+        // region override of one field keeps the other defaults of the same block
+        assert.equal(region("fra").consul.replicas, 5);
+        assert.equal(region("fra").consul.volumeSize, "20Gi");
+        assert.equal(region("par").consul.replicas, 3);
+        assert.equal(region("tyo").jobs.startSlaSeconds, 90);
+        assert.equal(region("tyo").jobs.ackDeadlineSeconds, 360);
+        // region-level grid override reaches its data centers; a data center override wins
+        assert.equal(dc("sfo1").warmPool.recycleMinutes, 45);
+        assert.equal(dc("sfo2").warmPool.recycleMinutes, 45);
+        assert.equal(dc("sfo2").warmPool.replicas, 12);
+        assert.equal(dc("sfo1").warmPool.replicas, 8);
+        assert.equal(dc("fra1").warmPool.recycleMinutes, 60);
+        // machine types come from the region's cloud
+        assert.equal(dc("sfo1").warmPool.machineType, "m6i.2xlarge");
+        assert.equal(dc("fra1").jobGrid.machineType, "n2-standard-8");
+        // pubsub location defaults to the region's location on gcp
+        assert.equal(region("fra").pubsubLocation, "europe-west3");
+        assert.equal(region("was").pubsubLocation, "us-east4");
+        // prod protects, staging does not
+        assert.ok(allRegions(w).every((r) => r.protect));
+        assert.ok(allRegions(parseWorld(worldOf("staging"))).every((r) => !r.protect));
+    });
+
+    it("sorts entries by name so YAML order does not matter", () => {
+        const w = worldOf("prod");
+        const reversed = { ...w, continents: Object.fromEntries(Object.entries(w.continents).reverse()) };
+        assert.deepEqual(parseWorld(reversed), parseWorld(w));
+    });
+
+    describe("rejects, naming the path", () => {
+        const cases: [string, (w: Record<string, any>) => void, string, RegExp][] = [
+            ["a zone outside its region", (w) => setPath(w, "continents.eu.regions.fra.dataCenters.fra1.zone", "europe-west1-b"), "continents.eu.regions.fra.dataCenters.fra1.zone", /not a zone of europe-west3/],
+            ["a duplicate name across continents", (w) => setPath(w, "continents.na.regions.fra", w.continents.na.regions.was), "continents.na.regions.fra", /already used at continents\.eu\.regions\.fra/],
+            ["an even Consul replica count", (w) => setPath(w, "continents.eu.regions.fra.consul", { replicas: 4 }), "continents.eu.regions.fra.consul.replicas", /even/],
+            ["a `latest` image", (w) => setPath(w, "images.consul", "hashicorp/consul:latest"), "images.consul", /latest/],
+            ["an untagged image", (w) => setPath(w, "images.runtime", "ghcr.io/acme/runtime"), "images.runtime", /pinned/],
+            ["an unknown cloud", (w) => setPath(w, "continents.na.cloud", "azure"), "continents.na.cloud", /gcp.*aws|Invalid enum/i],
+            ["an unknown key (typo)", (w) => setPath(w, "continents.eu.regions.fra.consull", { replicas: 3 }), "continents.eu.regions.fra.consull", /unknown key/],
+            ["an out-of-range ack deadline", (w) => setPath(w, "defaults.region.jobs.ackDeadlineSeconds", 700), "defaults.region.jobs.ackDeadlineSeconds", /600/],
+            ["overlapping network ranges", (w) => setPath(w, "continents.eu.regions.par.cidr", "10.16.0.0/16"), "continents.eu.regions.par.cidr", /overlaps continents\.eu\.regions\.fra\.cidr/],
+            ["a region without data centers", (w) => setPath(w, "continents.eu.regions.par.dataCenters", {}), "continents.eu.regions.par.dataCenters", /at least one data center/],
+            ["an aws region without pubsubLocation", (w) => setPath(w, "continents.na.regions.was.pubsubLocation", undefined), "continents.na.regions.was.pubsubLocation", /required on aws/],
+            ["a missing field", (w) => setPath(w, "dns", undefined), "dns", /Required/],
+            ["a wrong type", (w) => setPath(w, "defaults.region.consul.replicas", "three"), "defaults.region.consul.replicas", /number/],
+            ["a soft job limit the ack deadline cannot cover", (w) => setPath(w, "continents.eu.regions.fra.dataCenters.fra1.jobGrid", { softTimeLimitSeconds: 340 }), "continents.eu.regions.fra.dataCenters.fra1.jobGrid.softTimeLimitSeconds", /340.*370.*360/],
+            ["a name too long for the physical names", (w) => setPath(w, "continents.eu.regions.fra.dataCenters.frankfurt01", { zone: "europe-west3-c" }), "continents.eu.regions.fra.dataCenters.frankfurt01", /2\.\.10 characters/],
+            ["a name with characters clouds refuse", (w) => setPath(w, "continents.eu.regions.Fra_1", w.continents.eu.regions.fra), "continents.eu.regions.Fra_1", /a-z and 0-9/],
+        ];
+        for (const [what, mutate, path, pattern] of cases) {
+            it(what, () => {
+                const w = worldOf("staging");
+                mutate(w);
+                rejectsAt(w, path, pattern);
+            });
+        }
+
+        it("lists every problem of a config in one error", () => {
+            const w = worldOf("staging");
+            setPath(w, "images.consul", "consul:latest");
+            setPath(w, "continents.eu.regions.fra.consul", { replicas: 2 });
+            setPath(w, "continents.eu.regions.fra.dataCenters.fra1.zone", "us-east-1a");
+            const paths = problems(w).map((p) => p.path);
+            assert.ok(paths.includes("images.consul"));
+            // shape errors stop before cross-field rules; fix the shape and the rules all report together
+            setPath(w, "images.consul", "hashicorp/consul:1.20.2");
+            const after = problems(w).map((p) => p.path);
+            assert.ok(after.includes("continents.eu.regions.fra.consul.replicas") && after.includes("continents.eu.regions.fra.dataCenters.fra1.zone"), after.join(", "));
+        });
+    });
+
+    it("registers nothing when the config is invalid", async () => {
+        const w = worldOf("staging");
+        setPath(w, "continents.eu.regions.fra.consul", { replicas: 4 });
+        const g = await runStack({ stack: "staging", world: w });
+        assert.ok(g.error instanceof WorldConfigError);
+        assert.match(g.error.message, /continents\.eu\.regions\.fra\.consul\.replicas: 4 is even/);
+        assert.deepEqual(programResources(g), []);
+    });
+});

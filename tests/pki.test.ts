@@ -1,0 +1,66 @@
+import { strict as assert } from "assert";
+import { parseWorld } from "../components/config/load";
+import { allDataCenters, allRegions } from "../components/config/model";
+import { decodeMockPem } from "../engine/mocks";
+import { isSecret, plainStrings } from "../engine/values";
+import { STACKS, stackGraph } from "./support/stacks";
+import { worldOf } from "./support/world-variants";
+
+const LSC = "tls:index/locallySignedCert:LocallySignedCert";
+
+describe("PKI", () => {
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            const world = parseWorld(worldOf(stack));
+
+            it("chains each data center's client certificate to its own region's intermediate, and that to the root", async () => {
+                const g = await stackGraph(stack);
+                const root = g.ofType("tls:index/selfSignedCert:SelfSignedCert");
+                assert.equal(root.length, 1);
+                assert.equal(root[0].inputs.isCaCertificate, true);
+                const rootSubject = decodeMockPem(String(root[0].outputs.certPem)).subject;
+                for (const r of allRegions(world)) {
+                    const inter = g.get(LSC, `${r.name}-intermediate-ca`);
+                    assert.equal(inter.inputs.isCaCertificate, true);
+                    assert.equal(inter.inputs.caCertPem, root[0].outputs.certPem, `${r.name} intermediate signed by the root`);
+                    assert.equal(decodeMockPem(String(inter.outputs.certPem)).issuer, rootSubject);
+                    for (const dc of r.dataCenters) {
+                        const client = g.get(LSC, `${dc.name}-client`);
+                        assert.equal(client.inputs.caCertPem, inter.outputs.certPem, `${dc.name} signed by ${r.name}'s intermediate`);
+                        assert.deepEqual(client.inputs.allowedUses, ["digital_signature", "key_encipherment", "client_auth"]);
+                        assert.equal(client.inputs.validityPeriodHours, r.certificates.validityHours);
+                        assert.equal(client.inputs.earlyRenewalHours, r.certificates.earlyRenewalHours);
+                        assert.equal(g.dataCenterOf(client), dc.name);
+                    }
+                }
+            });
+
+            it("keeps every CA private key secret where it is used", async () => {
+                const g = await stackGraph(stack);
+                for (const cert of g.ofType(LSC)) assert.ok(isSecret(cert.inputs.caPrivateKeyPem), `${cert.name} caPrivateKeyPem`);
+                for (const req of g.ofType("tls:index/certRequest:CertRequest")) assert.ok(isSecret(req.inputs.privateKeyPem), `${req.name} privateKeyPem`);
+            });
+
+            it("never shows private key material in any plain input or output", async () => {
+                const g = await stackGraph(stack);
+                for (const r of g.resources) {
+                    for (const s of [...plainStrings(r.inputs, "inputs"), ...plainStrings(r.outputs, "outputs")]) {
+                        if (r.type === "tls:index/privateKey:PrivateKey" && s.path.startsWith("outputs.publicKey")) continue;
+                        assert.ok(!/PRIVATE KEY/.test(s.value), `${r.urn} ${s.path} holds key material`);
+                    }
+                }
+            });
+
+            it("delivers each data center's client certificate to its namespace as a TLS Secret", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of allDataCenters(world)) {
+                    const secret = g.get("kubernetes:core/v1:Secret", `${dc.name}-client-tls`);
+                    assert.equal(secret.inputs.type, "kubernetes.io/tls");
+                    assert.equal((secret.inputs.metadata as { namespace: string }).namespace, `dc-${dc.name}`);
+                    const data = secret.inputs.stringData as Record<string, unknown>;
+                    assert.ok(isSecret(data["tls.key"]) || isSecret(secret.inputs.stringData), `${dc.name} tls.key is secret`);
+                }
+            });
+        });
+    }
+});
