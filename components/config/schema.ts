@@ -117,7 +117,7 @@ export const regionSchema = z
         systemPool: nodePoolSchema.partial().optional(),
         warmPool: warmPoolSchema.partial().optional(),
         jobGrid: jobGridSchema.partial().optional(),
-        dataCenters: z.record(z.string(), dataCenterSchema),
+        dataCenters: z.record(dataCenterName, dataCenterSchema),
     })
     .strict();
 
@@ -128,7 +128,7 @@ export const continentSchema = z
         cidr,
         /** availability zones for the continental EKS cluster (aws only, at least two) */
         zones: z.array(z.string()).optional(),
-        regions: z.record(z.string(), regionSchema),
+        regions: z.record(regionName, regionSchema),
     })
     .strict();
 
@@ -174,7 +174,7 @@ export const worldSchema = z
                 dataCenter: z.object({ warmPool: warmPoolSchema, jobGrid: jobGridSchema }).strict(),
             })
             .strict(),
-        continents: z.record(z.string(), continentSchema),
+        continents: z.record(continentName, continentSchema),
     })
     .strict();
 
