@@ -28,6 +28,9 @@ export interface Graph {
     seconds: number;
 }
 
+// waitForRPCs is exported by the runtime's settings module but not by its public index.
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
@@ -63,7 +66,7 @@ async function runOnce(opts: RunOptions): Promise<Graph> {
     } catch (e) {
         error = e as Error;
     }
-    await pulumi.runtime.waitForRPCs().catch((e: Error) => (error ??= e));
+    await settings.waitForRPCs().catch((e: Error) => (error ??= e));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stackResource = resources.find((r) => r.type === STACK_TYPE);
     return { project: PROJECT, stack: opts.stack, resources, outputs: stackResource?.outputs ?? {}, error, seconds };

@@ -69,9 +69,10 @@ describe("clusters", () => {
                             assert.equal(at(r.inputs, "autoscaling.maxNodeCount"), (pool === "warm-pool" ? dc.warmPool : dc.jobGrid).nodes.maxNodes);
                         } else {
                             r = g.get("aws:eks/nodeGroup:NodeGroup", `${dc.name}-${pool}`);
-                            const subnet = g.get("aws:ec2/subnet:Subnet", `${dc.region}-dp-private-${dc.zone}`);
+                            const subnet = g.get("aws:ec2/subnet:Subnet", `${dc.name}-subnet`);
                             assert.equal(subnet.inputs.availabilityZone, dc.zone);
                             assert.ok(r.dependencies.includes(subnet.urn), `${r.name} uses the ${dc.zone} subnet`);
+                            assert.equal(subnet.parent, tier.urn, `${dc.name} owns its subnet`);
                             assert.equal((r.inputs.subnetIds as unknown[]).length, 1);
                             assert.deepEqual(r.inputs.labels, label);
                             assert.deepEqual(r.inputs.taints, [taint]);

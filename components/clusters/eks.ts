@@ -8,7 +8,7 @@ export interface EksClusterArgs {
     /** physical cluster name (see naming.ts) */
     clusterName: string;
     awsRegion: string;
-    /** availability zones: one private and one public subnet each */
+    /** availability zones of the control plane and system nodes: one private and one public subnet each */
     zones: string[];
     /** the /16 of the cluster's VPC */
     cidr: string;
@@ -23,8 +23,10 @@ export interface EksClusterArgs {
 export interface EksCluster {
     cluster: aws.eks.Cluster;
     vpc: aws.ec2.Vpc;
-    /** private subnet per availability zone */
+    /** private subnet per control-plane availability zone */
     privateSubnets: Record<string, aws.ec2.Subnet>;
+    /** the NAT route table that data-center subnets associate with */
+    privateRouteTable: aws.ec2.RouteTable;
     nodeRole: aws.iam.Role;
     oidcProvider: aws.iam.OpenIdConnectProvider;
     kubeconfig: pulumi.Output<string>;
@@ -46,10 +48,10 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tag(args.clusterName) }, opts);
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tag(args.clusterName) }, opts);
     const publicRt = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: tag(`${args.clusterName}-public`) }, opts);
-    const publicSubnets = args.zones.map((zone, i) => {
+    const publicSubnets = args.zones.map((zone) => {
         const subnet = new aws.ec2.Subnet(
             `${name}-public-${zone}`,
-            { vpcId: vpc.id, availabilityZone: zone, cidrBlock: layout.awsPublic(args.cidr, i), tags: tag(`${args.clusterName}-public-${zone}`, { "kubernetes.io/role/elb": "1" }) },
+            { vpcId: vpc.id, availabilityZone: zone, cidrBlock: layout.awsPublic(args.cidr, zone), tags: tag(`${args.clusterName}-public-${zone}`, { "kubernetes.io/role/elb": "1" }) },
             opts,
         );
         new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRt.id }, opts);
@@ -59,10 +61,10 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const nat = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: publicSubnets[0].id, tags: tag(`${args.clusterName}-nat`) }, { ...opts, dependsOn: [igw] });
     const privateRt = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tag(`${args.clusterName}-private`) }, opts);
     const privateSubnets: Record<string, aws.ec2.Subnet> = {};
-    args.zones.forEach((zone, i) => {
+    args.zones.forEach((zone) => {
         const subnet = new aws.ec2.Subnet(
             `${name}-private-${zone}`,
-            { vpcId: vpc.id, availabilityZone: zone, cidrBlock: layout.awsPrivate(args.cidr, i), tags: tag(`${args.clusterName}-private-${zone}`, { "kubernetes.io/role/internal-elb": "1" }) },
+            { vpcId: vpc.id, availabilityZone: zone, cidrBlock: layout.awsPrivate(args.cidr, zone), tags: tag(`${args.clusterName}-private-${zone}`, { "kubernetes.io/role/internal-elb": "1" }) },
             opts,
         );
         new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRt.id }, opts);
@@ -116,5 +118,5 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     );
     const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion);
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
-    return { cluster, vpc, privateSubnets, nodeRole, oidcProvider, kubeconfig, provider };
+    return { cluster, vpc, privateSubnets, privateRouteTable: privateRt, nodeRole, oidcProvider, kubeconfig, provider };
 }

@@ -5,6 +5,7 @@ import type { DataCenter, Region } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import type { DataPlaneCluster } from "../tiers/region";
+import { layout } from "../network/cidr";
 import { hardenedNodeConfig } from "./gke";
 
 export type GridPool = "warm-pool" | "job-grid";
@@ -60,10 +61,30 @@ TOML
 --==GVISOR==--
 `;
 
+/** On aws each data center owns a private subnet in its zone, routed through the region's NAT. */
+function dataCenterSubnet(name: string, args: SandboxPoolsArgs, parent: pulumi.Resource): aws.ec2.Subnet {
+    const { dataCenter: dc, region, dataPlane } = args;
+    if (dataPlane.cloud !== "aws") throw new Error("dataCenterSubnet is for aws data centers");
+    const opts = { parent, provider: dataPlane.awsProvider };
+    const subnet = new aws.ec2.Subnet(
+        `${name}-subnet`,
+        {
+            vpcId: dataPlane.eks.vpc.id,
+            availabilityZone: dc.zone,
+            cidrBlock: layout.awsDataCenter(region.cidr, dc.zone),
+            tags: { ...awsTags("data-center-subnet", args.placement), Name: `${args.names.regionCluster(region.name)}-${dc.name}` },
+        },
+        opts,
+    );
+    new aws.ec2.RouteTableAssociation(`${name}-subnet`, { subnetId: subnet.id, routeTableId: dataPlane.eks.privateRouteTable.id }, opts);
+    return subnet;
+}
+
 /** The data center's two sandboxed, tainted node pools pinned to its zone. */
 export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent: pulumi.Resource): SandboxPools {
     const { names, region, dataCenter: dc, dataPlane } = args;
     const out = {} as SandboxPools;
+    let subnet: aws.ec2.Subnet | undefined;
     for (const pool of GRID_POOLS) {
         const grid = pool === "warm-pool" ? dc.warmPool : dc.jobGrid;
         const poolName = names.dataCenterPool(dc.name, pool);
@@ -91,6 +112,7 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
             out[pool] = { name: np.name, resource: np };
         } else {
             const tags = awsTags(pool, args.placement);
+            subnet ??= dataCenterSubnet(name, args, parent);
             const lt = new aws.ec2.LaunchTemplate(
                 `${name}-${pool}`,
                 {
@@ -109,7 +131,7 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
                     clusterName: dataPlane.eks.cluster.name,
                     nodeGroupName: names.eksNodeGroup(names.regionCluster(region.name), poolName),
                     nodeRoleArn: dataPlane.eks.nodeRole.arn,
-                    subnetIds: [dataPlane.eks.privateSubnets[dc.zone].id],
+                    subnetIds: [subnet.id],
                     instanceTypes: [grid.machineType],
                     scalingConfig: { minSize: grid.nodes.minNodes, maxSize: grid.nodes.maxNodes, desiredSize: grid.nodes.minNodes },
                     launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) },

@@ -39,6 +39,8 @@ export interface Region {
     cloud: Cloud;
     location: string;
     cidr: string;
+    /** aws: the EKS control plane's availability zones; empty on gcp */
+    zones: string[];
     pubsubLocation: string;
     decommission: boolean;
     /** prod and not marked for decommission: stateful resources are protected */
@@ -109,6 +111,7 @@ export function resolveWorld(raw: RawWorld): World {
                     cloud: c.cloud,
                     location: r.location,
                     cidr: r.cidr,
+                    zones: r.zones ?? [],
                     pubsubLocation: r.pubsubLocation ?? r.location,
                     decommission,
                     protect: prod && !decommission,

@@ -1,5 +1,5 @@
 import { Names, LIMITS } from "../naming";
-import { parseCidr, isAligned, overlaps, type Cidr } from "../network/cidr";
+import { AWS_ZONE_LETTERS, parseCidr, isAligned, overlaps, type Cidr } from "../network/cidr";
 import type { RawWorld, RawRegion } from "./schema";
 import { resolveWorld, type World } from "./model";
 
@@ -11,12 +11,13 @@ export interface ConfigIssue {
 const GCP_REGION = /^[a-z]+-[a-z]+\d{1,2}$/;
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const MACHINE = { gcp: /^[a-z0-9]+-[a-z0-9]+(-\d+)?$/, aws: /^[a-z0-9]+\.[a-z0-9]+$/ } as const;
-/** Whole seconds the supervisor needs after the soft limit to stop the job and ack (see job-grid design). */
+/** Whole seconds the supervisor needs after the soft limit to stop the job and ack (ack design: messaging/job-queue.ts). */
 export const ACK_GRACE_SECONDS = 30;
 const MIN_CONSUL_VOLUME_GI = 5;
 
+/** gcp zones are `<region>-<letter>`; aws zones `<region><letter>`, letters a..f (they index the subnet layout). */
 function zoneInLocation(cloud: "gcp" | "aws", zone: string, location: string): boolean {
-    return cloud === "gcp" ? new RegExp(`^${location}-[a-z]$`).test(zone) : new RegExp(`^${location}[a-z]$`).test(zone);
+    return cloud === "gcp" ? new RegExp(`^${location}-[a-z]$`).test(zone) : new RegExp(`^${location}[${AWS_ZONE_LETTERS}]$`).test(zone);
 }
 
 /**
@@ -25,7 +26,10 @@ function zoneInLocation(cloud: "gcp" | "aws", zone: string, location: string): b
  */
 export function checkRules(raw: RawWorld): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
-    const add = (path: string, message: string) => issues.push({ path, message });
+    // identical issues (one region value breaking a rule in each of its data centers) are reported once
+    const add = (path: string, message: string) => {
+        if (!issues.some((i) => i.path === path && i.message === message)) issues.push({ path, message });
+    };
     const world: World = resolveWorld(raw);
     const names = new Names(raw.environment, raw.dns.domain, raw.aws.accountId);
     const prod = raw.environment === "prod";
@@ -89,16 +93,7 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         if (!locRe.test(c.location)) add(`${cp}.location`, `"${c.location}" is not a ${c.cloud} region`);
         claimCidr(c.cidr, `${cp}.cidr`);
         limitsCheck(cp, [{ kind: c.cloud === "gcp" ? "gkeCluster" : "awsEksCluster", value: names.continentCluster(cName) }]);
-        if (c.cloud === "aws") {
-            const zones = c.zones ?? [];
-            if (zones.length < 2) add(`${cp}.zones`, "an aws continent needs at least two availability zones (EKS requires subnets in two)");
-            if (new Set(zones).size !== zones.length) add(`${cp}.zones`, "zones must be distinct");
-            zones.forEach((z, i) => {
-                if (!zoneInLocation("aws", z, c.location)) add(`${cp}.zones.${i}`, `"${z}" is not an availability zone of ${c.location}`);
-            });
-        } else if (c.zones !== undefined) {
-            add(`${cp}.zones`, "zones apply to aws continents only; a gcp continent's cluster is regional");
-        }
+        checkEksZones(cp, c.cloud, c.location, c.zones);
         const regionNames = Object.keys(c.regions);
         if (regionNames.length === 0) add(`${cp}.regions`, "a continent needs at least one region");
         for (const [rName, r] of Object.entries(c.regions)) {
@@ -106,11 +101,26 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         }
     }
 
+    /** An EKS cluster's control-plane zones: aws only, two or more, distinct, inside the location. */
+    function checkEksZones(at: string, cloud: "gcp" | "aws", location: string, zones: string[] | undefined) {
+        if (cloud === "gcp") {
+            if (zones !== undefined) add(`${at}.zones`, "zones apply to aws only; a GKE cluster is regional");
+            return;
+        }
+        const list = zones ?? [];
+        if (list.length < 2) add(`${at}.zones`, "aws needs at least two availability zones (EKS requires subnets in two)");
+        if (new Set(list).size !== list.length) add(`${at}.zones`, "zones must be distinct");
+        list.forEach((z, i) => {
+            if (!zoneInLocation("aws", z, location)) add(`${at}.zones.${i}`, `"${z}" is not an availability zone of ${location}`);
+        });
+    }
+
     function checkRegion(rp: string, rName: string, r: RawRegion, cloud: "gcp" | "aws") {
         claim(rName, rp);
         const locRe = cloud === "gcp" ? GCP_REGION : AWS_REGION;
         if (!locRe.test(r.location)) add(`${rp}.location`, `"${r.location}" is not a ${cloud} region`);
         claimCidr(r.cidr, `${rp}.cidr`);
+        checkEksZones(rp, cloud, r.location, r.zones);
         if (cloud === "aws" && r.pubsubLocation === undefined) add(`${rp}.pubsubLocation`, "required on aws: the GCP region that stores this region's job messages");
         if (r.pubsubLocation !== undefined && !GCP_REGION.test(r.pubsubLocation)) add(`${rp}.pubsubLocation`, `"${r.pubsubLocation}" is not a GCP region`);
 
@@ -138,8 +148,6 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
 
         const dcEntries = Object.entries(r.dataCenters);
         if (dcEntries.length === 0) add(`${rp}.dataCenters`, "a region needs at least one data center");
-        if (cloud === "aws" && dcEntries.length === 1) add(`${rp}.dataCenters`, "an aws region needs at least two data centers (EKS requires subnets in two availability zones)");
-        if (dcEntries.length > 4) add(`${rp}.dataCenters`, `${dcEntries.length} data centers; a region carves subnets for at most 4`);
         const zones = new Map<string, string>();
         limitsCheck(rp, names.regionNames(rName, cloud, dcEntries.map(([n]) => n)));
         for (const [dcName, rawDc] of dcEntries) {

@@ -30,7 +30,8 @@ export const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/, {
     message: "must be a Kubernetes quantity such as 500m, 512Mi or 10Gi",
 });
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = (min: number, max: number) =>
+    z.number().int().min(min, { message: `must be ${min}..${max}` }).max(max, { message: `must be ${min}..${max}` });
 
 export const resourcesSchema = z
     .object({ cpu: quantity, memory: quantity, cpuLimit: quantity, memoryLimit: quantity })
@@ -56,7 +57,7 @@ export const jobsSchema = z
         messageRetentionSeconds: int(600, 31 * 24 * 3600),
         deadLetterRetentionSeconds: int(600, 31 * 24 * 3600),
         exactlyOnceDelivery: z.boolean(),
-        startSlaSeconds: z.number().int().positive(),
+        startSlaSeconds: z.number().int().positive({ message: "must be a positive number of seconds" }),
     })
     .strict();
 
@@ -107,6 +108,8 @@ export const regionSchema = z
     .object({
         location: z.string(),
         cidr,
+        /** aws only, at least two: availability zones of the region's EKS control plane and system nodes */
+        zones: z.array(z.string()).optional(),
         /** GCP location for this region's Pub/Sub storage; required on aws, defaults to `location` on gcp */
         pubsubLocation: z.string().optional(),
         /** set to true to lift prod protection before removing the region (see README) */

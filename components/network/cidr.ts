@@ -37,16 +37,26 @@ export function subnet(text: string, newPrefix: number, index: number): string {
     return formatCidr({ base: c.base + index * size, prefix: newPrefix });
 }
 
+/** Zone letters a..f index AWS subnets, so a subnet's range depends only on its own zone. */
+export const AWS_ZONE_LETTERS = "abcdef";
+export const zoneIndex = (zone: string): number => {
+    const i = AWS_ZONE_LETTERS.indexOf(zone.slice(-1));
+    if (i < 0) throw new Error(`availability zone ${zone} does not end in one of ${AWS_ZONE_LETTERS}`);
+    return i;
+};
+
 /**
  * The fixed layout of every /16 a tier owns (a tier may own a larger block; only its first /16 is carved):
- * GKE: nodes = /20 #0, services = /20 #1, pods = /17 #1 (upper half).
- * AWS: private subnet per zone = /19 #i (i < 4), public subnet per zone = /22 #(16+i).
+ * GKE: nodes = /20 #0, services = /20 #1, pods = /17 #1 (upper half), control plane /28 at x.x.32.0.
+ * AWS, by zone letter i: cluster private subnet = /20 #i, data-center subnet = /20 #(6+i),
+ * public subnet = /22 #(48+i). Adding a zone or data center never moves an existing range.
  */
 export const layout = {
     gkeNodes: (c: string) => subnet(c, 20, 0),
     gkeServices: (c: string) => subnet(c, 20, 1),
     gkePods: (c: string) => subnet(c, 17, 1),
-    awsPrivate: (c: string, i: number) => subnet(c, 19, i),
-    awsPublic: (c: string, i: number) => subnet(c, 22, 16 + i),
     gkeMasterIpv4: (c: string) => subnet(c, 28, 2 * 256),
+    awsPrivate: (c: string, zone: string) => subnet(c, 20, zoneIndex(zone)),
+    awsDataCenter: (c: string, zone: string) => subnet(c, 20, 6 + zoneIndex(zone)),
+    awsPublic: (c: string, zone: string) => subnet(c, 22, 48 + zoneIndex(zone)),
 };
