@@ -83,6 +83,10 @@ export class Names {
     deadLetterSubscription(region: string): string {
         return `${this.prefix}-${region}-jobs-dead-letter-keep`;
     }
+    /** the Pub/Sub schema of the region's job messages */
+    jobSchema(region: string): string {
+        return `${this.prefix}-${region}-job`;
+    }
     /** the DNS name data centers use to reach their regional control plane */
     controlPlaneHost(region: string): string {
         return `${region}.cp.${this.domain}`;
@@ -92,6 +96,14 @@ export class Names {
     }
     controlPlaneTargetGroup(region: string): string {
         return `${this.prefix}-${region}-consul`;
+    }
+    /** a GCP resource of the region's control-plane load balancer (`-tc`, `-tls`, `-be`, ...) */
+    controlPlaneGcpResource(region: string, suffix: string): string {
+        return `${this.controlPlaneLoadBalancer(region)}-${suffix}`;
+    }
+    /** the zonal network endpoint groups the GKE NEG controller creates for the region's Consul API Service */
+    consulNeg(region: string): string {
+        return `${this.prefix}-${region}-consul-neg`;
     }
     caBundleBucket(region: string): string {
         return `${this.prefix}-${region}-cp-ca-${this.awsAccountId}`;

@@ -5,6 +5,7 @@ import { Names } from "./naming";
 import { ContinentTier } from "./tiers/continent";
 import { GlobalTier } from "./tiers/global";
 import { RegionTier } from "./tiers/region";
+import { jobQueueOutputs } from "./messaging/job-queue";
 
 /** Reads `globalgrid:world` from the stack config; throws WorldConfigError before any resource exists. */
 export function loadWorldConfig(): World {
@@ -27,7 +28,7 @@ export function defineWorld(world: World = loadWorldConfig()) {
         continents[c.name] = { cloud: c.cloud, clusterName: continent.clusterName, endpoint: continent.endpoint, kubeconfig: continent.kubeconfig };
         for (const r of c.regions) {
             const region = new RegionTier(r.name, { world, names, region: r, global, continent }, { parent: continent });
-            regions[r.name] = { continent: c.name, cloud: r.cloud, clusterName: region.clusterName, endpoint: region.endpoint, kubeconfig: region.kubeconfig };
+            regions[r.name] = { continent: c.name, cloud: r.cloud, clusterName: region.clusterName, endpoint: region.endpoint, kubeconfig: region.kubeconfig, ...jobQueueOutputs(region.jobQueue) };
             for (const dc of region.dataCenters) {
                 dataCenters[dc.placement.datacenter as string] = { region: r.name, namespace: dc.namespace.metadata.name, nodePools: dc.nodePoolNames() };
             }

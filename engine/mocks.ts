@@ -77,7 +77,19 @@ const handlers: Record<string, Handler> = {
     "gcp:compute/network:Network": (_n, inputs, { project }) => ({ id: `projects/${project}/global/networks/${inputs.name}`, state: { selfLink: gcpSelfLink(project, "global/networks", String(inputs.name)) } }),
     "gcp:compute/subnetwork:Subnetwork": (_n, inputs, { project }) => ({ id: `projects/${project}/regions/${inputs.region}/subnetworks/${inputs.name}` }),
     "gcp:compute/globalAddress:GlobalAddress": (name) => ({ state: { address: ip(name) } }),
-    "gcp:compute/address:Address": (name) => ({ state: { address: ip(name) } }),
+    "gcp:compute/address:Address": (name, inputs, { project }) => ({
+        state: { address: ip(name), selfLink: gcpSelfLink(project, `regions/${inputs.region}/addresses`, String(inputs.name ?? name)) },
+    }),
+    "aws:ec2/eip:Eip": (name) => ({ state: { publicIp: `52.${ip(name).split(".").slice(1).join(".")}`, allocationId: `eipalloc-${hash(name, 17)}` } }),
+    "aws:s3/bucketObjectv2:BucketObjectv2": (name) => ({ state: { versionId: hash(`version:${name}`, 32) } }),
+    "aws:eks/nodeGroup:NodeGroup": (name) => ({ state: { resources: [{ autoscalingGroups: [{ name: `eks-${name}-${hash(name, 8)}` }] }] } }),
+    "kubernetes:core/v1:Service": (name, inputs) => {
+        const spec = inputs.spec as { type?: string; ports?: { nodePort?: number }[] } | undefined;
+        if (spec?.type !== "NodePort" && spec?.type !== "LoadBalancer") return {};
+        // the API server allocates node ports from 30000-32767
+        const ports = (spec.ports ?? []).map((p, i) => ({ ...p, nodePort: p.nodePort ?? 30000 + (parseInt(hash(`${name}:${i}`, 6), 16) % 2768) }));
+        return { state: { spec: { ...spec, ports } } };
+    },
     "gcp:serviceaccount/account:Account": (_n, inputs, { project }) => {
         const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
         return { id: `projects/${project}/serviceAccounts/${email}`, state: { email, member: `serviceAccount:${email}`, uniqueId: hash(email, 21) } };
@@ -105,6 +117,7 @@ const handlers: Record<string, Handler> = {
                 endpoint: `https://${id}.gr7.mock-region.eks.amazonaws.com`,
                 certificateAuthority: { data: Buffer.from(pem("CERTIFICATE", { subject: `${inputs.name} cluster CA` })).toString("base64") },
                 identities: [{ oidcs: [{ issuer: `https://oidc.eks.mock-region.amazonaws.com/id/${id}` }] }],
+                vpcConfig: { ...(inputs.vpcConfig as State | undefined), clusterSecurityGroupId: `sg-${hash(name, 17)}` },
             },
         };
     },

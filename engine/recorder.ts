@@ -7,6 +7,8 @@ export interface RecordedResource {
     type: string;
     name: string;
     custom: boolean;
+    /** the provider id of a custom resource (mocks.ts makes it deterministic) */
+    id?: string;
     parent?: string;
     dependencies: string[];
     /** per input property, the resources it depends on */
@@ -35,7 +37,7 @@ interface OutputsRequest {
     getUrn(): string;
     getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
-type Callback = (err: Error | null, resp?: { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> } | undefined }) => void;
+type Callback = (err: Error | null, resp?: { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } | undefined }) => void;
 interface Monitor {
     registerResource(req: RegisterRequest, cb: Callback): void;
     registerResourceOutputs(req: OutputsRequest, cb: (err: Error | null, resp?: unknown) => void): void;
@@ -58,6 +60,7 @@ export function recordRegistrations(): RecordedResource[] {
                     type: req.getType(),
                     name: req.getName(),
                     custom: req.getCustom(),
+                    id: resp.getId() || undefined,
                     parent: req.getParent() || undefined,
                     dependencies: [...new Set(req.getDependenciesList())],
                     propertyDependencies,

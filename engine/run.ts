@@ -15,6 +15,8 @@ export interface RunOptions {
     world?: unknown;
     /** the program to run; the real one by default */
     program?: () => unknown;
+    /** called about every 250 ms with the number of resources registered so far (progress display) */
+    onProgress?: (registered: number) => void;
 }
 
 /** The recorded graph of one run. `error` is set when the program threw (for example, invalid config). */
@@ -60,6 +62,7 @@ async function runOnce(opts: RunOptions): Promise<Graph> {
     const resources = recordRegistrations();
     const program = opts.program ?? (() => (require("../components/world") as typeof import("../components/world")).defineWorld());
     const started = process.hrtime.bigint();
+    const progress = opts.onProgress && setInterval(() => opts.onProgress?.(resources.length), 250);
     let error: Error | undefined;
     try {
         await pulumi.runtime.runInPulumiStack(async () => program());
@@ -67,6 +70,7 @@ async function runOnce(opts: RunOptions): Promise<Graph> {
         error = e as Error;
     }
     await settings.waitForRPCs().catch((e: Error) => (error ??= e));
+    if (progress) clearInterval(progress);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stackResource = resources.find((r) => r.type === STACK_TYPE);
     return { project: PROJECT, stack: opts.stack, resources, outputs: stackResource?.outputs ?? {}, error, seconds };

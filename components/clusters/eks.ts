@@ -27,6 +27,11 @@ export interface EksCluster {
     privateSubnets: Record<string, aws.ec2.Subnet>;
     /** the NAT route table that data-center subnets associate with */
     privateRouteTable: aws.ec2.RouteTable;
+    /** public subnet per control-plane availability zone (internet-facing load balancers) */
+    publicSubnets: Record<string, aws.ec2.Subnet>;
+    systemPool: aws.eks.NodeGroup;
+    /** the NAT gateway's Elastic IP: the address the cluster's traffic leaves from */
+    egressIps: pulumi.Output<string>[];
     nodeRole: aws.iam.Role;
     oidcProvider: aws.iam.OpenIdConnectProvider;
     kubeconfig: pulumi.Output<string>;
@@ -118,5 +123,6 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     );
     const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion);
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
-    return { cluster, vpc, privateSubnets, privateRouteTable: privateRt, nodeRole, oidcProvider, kubeconfig, provider };
+    const publicByZone = Object.fromEntries(args.zones.map((zone, i) => [zone, publicSubnets[i]]));
+    return { cluster, vpc, privateSubnets, privateRouteTable: privateRt, publicSubnets: publicByZone, systemPool, egressIps: [eip.publicIp], nodeRole, oidcProvider, kubeconfig, provider };
 }

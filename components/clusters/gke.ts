@@ -22,6 +22,8 @@ export interface GkeClusterArgs {
     labels: Record<string, string>;
     /** prod: deletion protection in GCP and `protect` in Pulumi */
     protect: boolean;
+    /** static external addresses for Cloud NAT (default 2): the cluster's known egress IPs */
+    natAddresses?: number;
 }
 
 export interface GkeCluster {
@@ -30,6 +32,8 @@ export interface GkeCluster {
     systemPool: gcp.container.NodePool;
     kubeconfig: pulumi.Output<string>;
     provider: k8s.Provider;
+    /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
+    egressIps: pulumi.Output<string>[];
 }
 
 /** Shielded node settings, Workload Identity metadata server and minimal scopes shared by every GKE pool. */
@@ -72,6 +76,17 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
         opts,
     );
     const router = new gcp.compute.Router(`${name}-router`, { name: `${args.clusterName}-router`, project: args.project, region: args.location, network: args.network }, opts);
+    // Reserved addresses (MANUAL_ONLY) so the egress IPs are known: the control planes' load
+    // balancers admit the data centers by them.
+    const natIps = Array.from(
+        { length: args.natAddresses ?? 2 },
+        (_, i) =>
+            new gcp.compute.Address(
+                `${name}-nat-${i}`,
+                { name: `${args.clusterName}-nat-${i}`, project: args.project, region: args.location, addressType: "EXTERNAL", networkTier: "PREMIUM", labels: args.labels },
+                { parent, protect: args.protect },
+            ),
+    );
     new gcp.compute.RouterNat(
         `${name}-nat`,
         {
@@ -79,7 +94,8 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             project: args.project,
             region: args.location,
             router: router.name,
-            natIpAllocateOption: "AUTO_ONLY",
+            natIpAllocateOption: "MANUAL_ONLY",
+            natIps: natIps.map((a) => a.selfLink),
             sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
             subnetworks: [{ name: subnetwork.id, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
             logConfig: { enable: true, filter: "ERRORS_ONLY" },
@@ -133,5 +149,5 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
     );
     const kubeconfig = gkeKubeconfig(args.clusterName, cluster.endpoint, cluster.masterAuth.clusterCaCertificate.apply((c) => c ?? ""));
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
-    return { cluster, subnetwork, systemPool, kubeconfig, provider };
+    return { cluster, subnetwork, systemPool, kubeconfig, provider, egressIps: natIps.map((a) => a.address) };
 }

@@ -93,12 +93,26 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         if (!locRe.test(c.location)) add(`${cp}.location`, `"${c.location}" is not a ${c.cloud} region`);
         claimCidr(c.cidr, `${cp}.cidr`);
         limitsCheck(cp, [{ kind: c.cloud === "gcp" ? "gkeCluster" : "awsEksCluster", value: names.continentCluster(cName) }]);
-        checkEksZones(cp, c.cloud, c.location, c.zones);
+        if (c.cloud === "gcp") checkGkeContinentZones(cp, c.location, c.zones);
+        else checkEksZones(cp, c.cloud, c.location, c.zones);
         const regionNames = Object.keys(c.regions);
         if (regionNames.length === 0) add(`${cp}.regions`, "a continent needs at least one region");
         for (const [rName, r] of Object.entries(c.regions)) {
             checkRegion(`${cp}.regions.${rName}`, rName, r, c.cloud);
         }
+    }
+
+    /**
+     * A gcp continent's node zones: required, because the control-plane load balancers' backends
+     * are the zonal network endpoint groups of these zones. One or more, distinct, inside the location.
+     */
+    function checkGkeContinentZones(at: string, location: string, zones: string[] | undefined) {
+        const list = zones ?? [];
+        if (list.length < 1) add(`${at}.zones`, "a gcp continent needs its cluster's node zones (the control-plane load balancers' backends are per zone)");
+        if (new Set(list).size !== list.length) add(`${at}.zones`, "zones must be distinct");
+        list.forEach((z, i) => {
+            if (!zoneInLocation("gcp", z, location)) add(`${at}.zones.${i}`, `"${z}" is not a zone of ${location}`);
+        });
     }
 
     /** An EKS cluster's control-plane zones: aws only, two or more, distinct, inside the location. */

@@ -129,7 +129,7 @@ export const continentSchema = z
         cloud: z.enum(["gcp", "aws"]),
         location: z.string(),
         cidr,
-        /** availability zones for the continental EKS cluster (aws only, at least two) */
+        /** zones of the continental cluster: aws at least two (EKS subnets), gcp at least one (node locations, load balancer NEGs) */
         zones: z.array(z.string()).optional(),
         regions: z.record(regionName, regionSchema),
     })

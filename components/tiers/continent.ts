@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { createEksCluster } from "../clusters/eks";
-import { createGkeCluster } from "../clusters/gke";
+import { createEksCluster, type EksCluster } from "../clusters/eks";
+import { createGkeCluster, type GkeCluster } from "../clusters/gke";
 import type { Continent, World } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
+import { consulStorageClass } from "../workloads/consul/storage-class";
 import type { GlobalTier } from "./global";
 
 export interface ContinentTierArgs {
@@ -30,6 +31,10 @@ export class ContinentTier extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
     readonly awsProvider?: aws.Provider;
+    /** the continental cluster, by cloud (the regions' control-plane load balancers attach to it) */
+    readonly cluster: { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster };
+    /** Consul volumes' StorageClasses (reclaim Retain), by name: one per distinct `consul.storageClass` of its regions */
+    readonly consulStorageClasses: Record<string, k8s.storage.v1.StorageClass>;
 
     constructor(name: string, args: ContinentTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Continent", name, {}, opts);
@@ -45,6 +50,7 @@ export class ContinentTier extends pulumi.ComponentResource {
                     clusterName,
                     project: world.gcpProject,
                     location: continent.location,
+                    nodeLocations: continent.zones,
                     network: args.global.network.id,
                     cidr: continent.cidr,
                     adminCidrs: world.adminCidrs,
@@ -58,6 +64,7 @@ export class ContinentTier extends pulumi.ComponentResource {
             this.endpoint = gke.cluster.endpoint;
             this.kubeconfig = gke.kubeconfig;
             this.provider = gke.provider;
+            this.cluster = { cloud: "gcp", gke };
         } else {
             const tags = awsTags("control-plane-cluster", placement);
             this.awsProvider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
@@ -70,7 +77,12 @@ export class ContinentTier extends pulumi.ComponentResource {
             this.endpoint = eks.cluster.endpoint;
             this.kubeconfig = eks.kubeconfig;
             this.provider = eks.provider;
+            this.cluster = { cloud: "aws", eks };
         }
+        const classNames = [...new Set(continent.regions.map((r) => r.consul.storageClass))].sort();
+        this.consulStorageClasses = Object.fromEntries(
+            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, cloud: continent.cloud, placement, provider: this.provider, parent: this })]),
+        );
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig });
     }
 }

@@ -6,6 +6,9 @@ import type { Names } from "../naming";
 import { createSignedCert, type KeyPair } from "../pki/certificates";
 import { restrictedNamespace } from "../kubernetes/namespace";
 import { createSandboxPools, type GridPool, type SandboxPools } from "../clusters/sandbox-pools";
+import { ConsulClient } from "../workloads/consul-client";
+import { JobGrid } from "../workloads/job-grid";
+import { WarmPool } from "../workloads/warm-pool";
 import type { RegionTier } from "./region";
 
 export interface DataCenterTierArgs {
@@ -30,6 +33,9 @@ export class DataCenterTier extends pulumi.ComponentResource {
     readonly pools: SandboxPools;
     readonly clientCert: KeyPair;
     readonly clientTlsSecret: k8s.core.v1.Secret;
+    readonly consul: ConsulClient;
+    readonly warmPool: WarmPool;
+    readonly jobGrid: JobGrid;
 
     constructor(name: string, args: DataCenterTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:DataCenter", name, {}, opts);
@@ -70,6 +76,21 @@ export class DataCenterTier extends pulumi.ComponentResource {
                 },
             },
             { ...k8sOpts, dependsOn: [this.namespace] },
+        );
+
+        // The grids: each on its own sandboxed pool, registered with the region's Consul through the mTLS load balancer.
+        const gridDeps = [this.namespace, this.clientTlsSecret];
+        const grid = { world: args.world, region, dataCenter: dc, namespace: nsName, placement: this.placement, provider: regionTier.provider };
+        this.consul = new ConsulClient(
+            `${dc.name}-consul-client`,
+            { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, image: args.world.images.consulDataplane, placement: this.placement, provider: regionTier.provider, dependsOn: gridDeps },
+            { parent: this },
+        );
+        this.warmPool = new WarmPool(`${dc.name}-warm-pool`, { ...grid, consul: this.consul, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] }, { parent: this });
+        this.jobGrid = new JobGrid(
+            `${dc.name}-job-grid`,
+            { ...grid, consul: this.consul, identity: regionTier.gridIdentity, subscription: regionTier.jobQueue.subscription, dependsOn: [...gridDeps, this.pools["job-grid"].resource] },
+            { parent: this },
         );
 
         this.registerOutputs({ namespace: nsName, nodePools: this.nodePoolNames() });

@@ -25,6 +25,8 @@ export class GlobalTier extends pulumi.ComponentResource {
     readonly rootCa: KeyPair;
     readonly dnsZone: gcp.dns.ManagedZone;
     readonly dispatcher: gcp.serviceaccount.Account;
+    /** the project's Pub/Sub service agent (dead-lettering acts as it) */
+    readonly pubsubAgent: gcp.projects.ServiceIdentity;
     readonly notificationChannels: pulumi.Output<string>[];
     readonly registry: gcp.artifactregistry.Repository;
 
@@ -75,6 +77,7 @@ export class GlobalTier extends pulumi.ComponentResource {
             { accountId: names.dispatcherServiceAccount(), project, displayName: "globalgrid job dispatcher", description: "Publishes jobs to every region's jobs topic" },
             child,
         );
+        this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, child);
         this.registry = new gcp.artifactregistry.Repository(
             "registry",
             { repositoryId: "globalgrid", project, location: world.global.location, format: "DOCKER", description: "globalgrid images", labels, dockerConfig: { immutableTags: true } },

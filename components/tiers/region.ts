@@ -8,7 +8,10 @@ import { awsTags, gcpLabels, k8sLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import { createSignedCert, type KeyPair } from "../pki/certificates";
 import { restrictedNamespace } from "../kubernetes/namespace";
+import { JobQueue } from "../messaging/job-queue";
+import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
 import { awsProvider, type ContinentTier } from "./continent";
+import { createRegionControlPlane, type RegionControlPlane } from "./control-plane";
 import { DataCenterTier } from "./data-center";
 import type { GlobalTier } from "./global";
 
@@ -27,7 +30,8 @@ const INTERMEDIATE_VALIDITY = { validityHours: 24 * 365 * 2, earlyRenewalHours: 
 
 /**
  * A region: its control-plane namespace in the continental cluster, its intermediate CA, and its
- * data-plane cluster spanning its data centers' zones; its data centers are children.
+ * data-plane cluster; its data centers (zones of that cluster) are children. Nothing here depends on
+ * the set of data centers, so adding one never changes an existing resource.
  * A region reads from the global tier and its continent only, never from another region.
  */
 export class RegionTier extends pulumi.ComponentResource {
@@ -40,6 +44,12 @@ export class RegionTier extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     /** Kubernetes provider of the region's data-plane cluster */
     readonly provider: k8s.Provider;
+    /** the region's Pub/Sub job queue; the job grid pulls from `jobQueue.subscription` */
+    readonly jobQueue: JobQueue;
+    /** keyless Google identity for the data centers' Kubernetes service accounts (job supervisors) */
+    readonly gridIdentity: GridIdentity;
+    /** Consul servers and the mTLS load balancer at `host` (`names.controlPlaneHost`) that data centers reach them through */
+    readonly controlPlane: RegionControlPlane;
     readonly dataCenters: DataCenterTier[];
 
     constructor(name: string, args: RegionTierArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -64,7 +74,6 @@ export class RegionTier extends pulumi.ComponentResource {
             child,
         );
 
-        const zones = region.dataCenters.map((dc) => dc.zone);
         const clusterName = names.regionCluster(region.name);
         if (region.cloud === "gcp") {
             const gke = createGkeCluster(
@@ -73,7 +82,6 @@ export class RegionTier extends pulumi.ComponentResource {
                     clusterName,
                     project: world.gcpProject,
                     location: region.location,
-                    nodeLocations: zones,
                     network: args.global.network.id,
                     cidr: region.cidr,
                     adminCidrs: world.adminCidrs,
@@ -93,7 +101,7 @@ export class RegionTier extends pulumi.ComponentResource {
             const provider = awsProvider(`${region.name}-aws`, region.location, world.awsAccountId, tags, this);
             const eks = createEksCluster(
                 `${region.name}-dp`,
-                { clusterName, awsRegion: region.location, zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, tags, protect: region.protect, provider },
+                { clusterName, awsRegion: region.location, zones: region.zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, tags, protect: region.protect, provider },
                 this,
             );
             this.dataPlane = { cloud: "aws", eks, awsProvider: provider };
@@ -113,6 +121,29 @@ export class RegionTier extends pulumi.ComponentResource {
                 { parent: this, provider: eks.provider },
             );
         }
+
+        this.jobQueue = new JobQueue(
+            `${region.name}-jobs`,
+            { world, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels },
+            child,
+        );
+
+        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { world, names, region, dataPlane: this.dataPlane }, this);
+
+        this.controlPlane = createRegionControlPlane(
+            {
+                world,
+                names,
+                region,
+                global: args.global,
+                continent: args.continent,
+                namespace: this.namespace,
+                intermediateCa: this.intermediateCa,
+                dataCenterEgressIps: this.dataPlane.cloud === "gcp" ? this.dataPlane.gke.egressIps : this.dataPlane.eks.egressIps,
+                placement: this.placement,
+            },
+            this,
+        );
 
         this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this }, child));
 

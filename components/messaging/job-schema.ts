@@ -1,0 +1,24 @@
+/**
+ * The Avro schema every message on a region's jobs topic must match. Pub/Sub validates it at
+ * publish time, so a malformed job is refused to the dispatcher instead of failing in a pod.
+ * Messages are JSON-encoded (readable when inspecting dead letters); no unions, so the Avro JSON
+ * encoding is plain JSON. Adding a field needs a default (a compatible revision).
+ */
+export const JOB_SCHEMA_ENCODING = "JSON";
+
+export const JOB_SCHEMA = {
+    type: "record",
+    name: "Job",
+    namespace: "dev.globalgrid.jobs",
+    doc: "One asynchronous job for the job grid",
+    fields: [
+        { name: "jobId", type: "string", doc: "unique per job; the supervisor's idempotency key across redeliveries" },
+        { name: "siteId", type: "string", doc: "the site whose backend code runs the job" },
+        { name: "handler", type: "string", doc: "the exported function the runtime invokes" },
+        { name: "scheduledAt", type: { type: "long", logicalType: "timestamp-millis" }, doc: "when the job was due; the start SLA counts from here" },
+        { name: "payload", type: "string", doc: "the job's arguments, a JSON document" },
+    ],
+} as const;
+
+/** The schema definition as Pub/Sub stores it. */
+export const jobSchemaDefinition = (): string => JSON.stringify(JOB_SCHEMA);

@@ -1,0 +1,169 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { awsTags } from "../labels";
+import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
+
+const HEALTH_PATH = "/v1/status/leader";
+const BUNDLE_KEY = "ca-bundle.pem";
+/** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only */
+export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/** Consul blocking queries wait up to 5 minutes. */
+const IDLE_TIMEOUT_SECONDS = 360;
+
+/**
+ * AWS: an internet-facing ALB in the continent's public subnets whose HTTPS listener verifies
+ * client certificates against a TrustStore (the region's intermediate and the root, in a
+ * private, encrypted, versioned bucket). Its security group admits 443 only from the data
+ * centers' egress addresses. Targets are the continent's system nodes on the Consul API
+ * Service's node port (externalTrafficPolicy Local: only nodes running a server pass the check).
+ */
+export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): MtlsFrontend {
+    const { names, region, continent } = args;
+    const tier = args.continentTier;
+    if (tier.cluster.cloud !== "aws" || !tier.awsProvider) throw new Error(`continent ${continent.name} is not on aws`);
+    const eks = tier.cluster.eks;
+    const opts = { parent, provider: tier.awsProvider };
+    const p = `${region.name}-cp`;
+    const tags = (name?: string) => awsTags("control-plane-load-balancer", args.placement, name);
+    const lbName = names.controlPlaneLoadBalancer(region.name);
+    const nodePort = args.consul.apiNodePort.apply((port) => {
+        if (port === undefined) throw new Error(`${region.name}: the Consul API Service has no node port`);
+        return port;
+    });
+
+    // The CA bundle the TrustStore reads.
+    const bucket = new aws.s3.Bucket(`${p}-ca`, { bucket: names.caBundleBucket(region.name), forceDestroy: false, tags: tags() }, opts);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${p}-ca`,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        opts,
+    );
+    new aws.s3.BucketOwnershipControls(`${p}-ca`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
+    const versioning = new aws.s3.BucketVersioning(`${p}-ca`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${p}-ca`,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+        opts,
+    );
+    new aws.s3.BucketPolicy(
+        `${p}-ca`,
+        {
+            bucket: bucket.id,
+            policy: bucket.arn.apply((arn) =>
+                JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+                }),
+            ),
+        },
+        { ...opts, dependsOn: [publicAccess] },
+    );
+    const bundle = new aws.s3.BucketObjectv2(
+        `${p}-ca-bundle`,
+        { bucket: bucket.id, key: BUNDLE_KEY, content: args.caBundle, contentType: "application/x-pem-file", tags: tags() },
+        { ...opts, dependsOn: [versioning, encryption] },
+    );
+    const trustStore = new aws.lb.TrustStore(
+        `${p}-trust`,
+        { name: lbName, caCertificatesBundleS3Bucket: bucket.id, caCertificatesBundleS3Key: bundle.key, caCertificatesBundleS3ObjectVersion: bundle.versionId, tags: tags(lbName) },
+        opts,
+    );
+
+    const albSg = new aws.ec2.SecurityGroup(
+        `${p}-alb`,
+        {
+            name: `${lbName}-alb`,
+            description: `${region.name} control-plane ALB: 443 from the data centers only`,
+            vpcId: eks.vpc.id,
+            ingress: [
+                {
+                    description: "data centers' NAT egress",
+                    protocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrBlocks: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)),
+                },
+            ],
+            egress: [{ description: "Consul API node port", protocol: "tcp", fromPort: nodePort, toPort: nodePort, cidrBlocks: [continent.cidr] }],
+            tags: tags(`${lbName}-alb`),
+        },
+        opts,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+        `${p}-nodes`,
+        {
+            securityGroupId: eks.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId),
+            referencedSecurityGroupId: albSg.id,
+            ipProtocol: "tcp",
+            fromPort: nodePort,
+            toPort: nodePort,
+            description: `${region.name} control-plane ALB to the Consul API node port`,
+            tags: tags(),
+        },
+        opts,
+    );
+    const alb = new aws.lb.LoadBalancer(
+        `${p}-alb`,
+        {
+            name: lbName,
+            internal: false,
+            loadBalancerType: "application",
+            securityGroups: [albSg.id],
+            subnets: Object.values(eks.publicSubnets).map((s) => s.id),
+            dropInvalidHeaderFields: true,
+            idleTimeout: IDLE_TIMEOUT_SECONDS,
+            enableDeletionProtection: region.protect,
+            tags: tags(lbName),
+        },
+        opts,
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+        `${p}-consul`,
+        {
+            name: names.controlPlaneTargetGroup(region.name),
+            vpcId: eks.vpc.id,
+            targetType: "instance",
+            port: nodePort,
+            protocol: "HTTPS",
+            protocolVersion: "HTTP2",
+            deregistrationDelay: 30,
+            healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port", path: HEALTH_PATH, matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+            tags: tags(names.controlPlaneTargetGroup(region.name)),
+        },
+        opts,
+    );
+    new aws.autoscaling.Attachment(
+        `${p}-consul`,
+        {
+            autoscalingGroupName: eks.systemPool.resources.apply((rs) => rs?.[0]?.autoscalingGroups?.[0]?.name ?? ""),
+            lbTargetGroupArn: targetGroup.arn,
+        },
+        opts,
+    );
+    const certificate = new aws.acm.Certificate(
+        `${p}-cert`,
+        {
+            certificateBody: args.serverCert.certPem,
+            privateKey: pulumi.secret(args.serverCert.keyPem),
+            certificateChain: args.caBundle,
+            tags: tags(args.host),
+        },
+        opts,
+    );
+    new aws.lb.Listener(
+        `${p}-https`,
+        {
+            loadBalancerArn: alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: ALB_SSL_POLICY,
+            certificateArn: certificate.arn,
+            mutualAuthentication: { mode: "verify", trustStoreArn: trustStore.arn, ignoreClientCertificateExpiry: false },
+            defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            tags: tags(),
+        },
+        opts,
+    );
+    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, global: args.global, project: args.world.gcpProject }, parent);
+    return { address: alb.dnsName, dnsRecord, clientValidation: "verify" };
+}

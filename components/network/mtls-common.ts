@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import type { Continent, Region, World } from "../config/model";
+import type { Placement } from "../labels";
+import type { Names } from "../naming";
+import type { KeyPair } from "../pki/certificates";
+import type { ContinentTier } from "../tiers/continent";
+import type { GlobalTier } from "../tiers/global";
+import type { ConsulServers } from "../workloads/consul/servers";
+import { layout } from "./cidr";
+
+/** The interface of the mutual-TLS load balancer and what its GCP and AWS implementations share. */
+
+export interface MtlsLoadBalancerArgs {
+    world: World;
+    names: Names;
+    region: Region;
+    /** the continent (config) and its tier: the load balancer runs in the continent's cloud, next to the control plane */
+    continent: Continent;
+    continentTier: ContinentTier;
+    /** root CA, DNS zone and world network */
+    global: GlobalTier;
+    /** the region's intermediate CA: signs the server certificate; with the root, the only CAs trusted for clients */
+    intermediateCa: KeyPair;
+    /** the region's Consul servers: their API Service is the only backend */
+    consul: ConsulServers;
+    /** public addresses the region's data centers connect from (their cluster's NAT egress) */
+    clientSourceIps: pulumi.Input<string>[];
+    placement: Placement;
+}
+
+/** What each cloud's implementation receives: the args plus what both share. */
+export interface MtlsImplArgs extends MtlsLoadBalancerArgs {
+    /** `names.controlPlaneHost(region)` */
+    host: string;
+    /** the load balancer's certificate for `host`, signed by the region's intermediate */
+    serverCert: KeyPair;
+    /** PEM of the region's intermediate followed by the root: the whole trust bundle */
+    caBundle: pulumi.Output<string>;
+}
+
+/** What each implementation returns. */
+export interface MtlsFrontend {
+    /** the public address clients resolve `host` to (GCP: static IP; AWS: the ALB's DNS name) */
+    address: pulumi.Output<string>;
+    dnsRecord: gcp.dns.RecordSet;
+    /** how a missing or invalid client certificate is treated: refused */
+    clientValidation: "REJECT_INVALID" | "verify";
+}
+
+/** Google Front End and health-check ranges: where a GCP external Application Load Balancer's backend traffic comes from. */
+export const GOOGLE_FRONT_END_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
+
+/** CIDRs the load balancer reaches the Consul pods from: GFE ranges on GCP, the ALB's public subnets on AWS. */
+export function loadBalancerSourceRanges(continent: Continent): string[] {
+    return continent.cloud === "gcp" ? [...GOOGLE_FRONT_END_RANGES] : continent.zones.map((z) => layout.awsPublic(continent.cidr, z));
+}
+
+/** The `<region>.cp.<domain>` record in the global zone. */
+export function controlPlaneDnsRecord(
+    name: string,
+    args: { host: string; type: "A" | "CNAME"; target: pulumi.Input<string>; global: GlobalTier; project: string },
+    parent: pulumi.Resource,
+): gcp.dns.RecordSet {
+    return new gcp.dns.RecordSet(
+        name,
+        { name: `${args.host}.`, project: args.project, managedZone: args.global.dnsZone.name, type: args.type, ttl: 300, rrdatas: [args.target] },
+        { parent },
+    );
+}

@@ -1,0 +1,174 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import { gcpLabels } from "../labels";
+import { layout } from "./cidr";
+import { GOOGLE_FRONT_END_RANGES, controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
+
+const HEALTH_PATH = "/v1/status/leader";
+/** Consul blocking queries wait up to 5 minutes; the proxy must not cut them. */
+const BACKEND_TIMEOUT_SECONDS = 360;
+
+/**
+ * GCP: a global external Application Load Balancer. Client certificates are validated against a
+ * Certificate Manager TrustConfig holding only the region's intermediate and the root, by a
+ * ServerTlsPolicy in REJECT_INVALID mode on the HTTPS proxy; the backend service speaks HTTP/2
+ * over TLS to the Consul pods through the zonal NEGs the GKE NEG controller creates for the
+ * Consul API Service. A Cloud Armor policy admits only the data centers' egress addresses.
+ */
+export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): MtlsFrontend {
+    const { names, region, continent } = args;
+    const project = args.world.gcpProject;
+    const p = `${region.name}-cp`;
+    const opts = { parent };
+    const labels = gcpLabels("control-plane-load-balancer", args.placement);
+    const n = (suffix: string) => names.controlPlaneGcpResource(region.name, suffix);
+
+    const healthCheck = new gcp.compute.HealthCheck(
+        `${p}-hc`,
+        {
+            name: n("hc"),
+            project,
+            description: `Consul leader status of ${region.name}`,
+            checkIntervalSec: 5,
+            timeoutSec: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 2,
+            // HTTP/2 health checks run over TLS, like the traffic.
+            http2HealthCheck: { portSpecification: "USE_SERVING_PORT", requestPath: HEALTH_PATH },
+            logConfig: { enable: true },
+        },
+        opts,
+    );
+    new gcp.compute.Firewall(
+        `${p}-hc-fw`,
+        {
+            name: n("lb-fw"),
+            project,
+            network: args.global.network.id,
+            description: `Google front ends and health checks to ${region.name}'s Consul API`,
+            direction: "INGRESS",
+            sourceRanges: GOOGLE_FRONT_END_RANGES,
+            destinationRanges: [layout.gkePods(continent.cidr)],
+            allows: [{ protocol: "tcp", ports: [String(args.consul.apiPort)] }],
+            logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+        },
+        opts,
+    );
+    const armor = new gcp.compute.SecurityPolicy(
+        `${p}-armor`,
+        {
+            name: n("armor"),
+            project,
+            description: `only ${region.name}'s data centers reach its control plane`,
+            type: "CLOUD_ARMOR",
+            rules: [
+                {
+                    action: "allow",
+                    priority: 1000,
+                    description: "data centers' NAT egress",
+                    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)) } },
+                },
+                { action: "deny(403)", priority: 2147483647, description: "everything else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
+            ],
+        },
+        opts,
+    );
+    const negName = names.consulNeg(region.name);
+    const backend = new gcp.compute.BackendService(
+        `${p}-be`,
+        {
+            name: n("be"),
+            project,
+            description: `${region.name} Consul servers' HTTPS API`,
+            loadBalancingScheme: "EXTERNAL_MANAGED",
+            protocol: "HTTP2",
+            timeoutSec: BACKEND_TIMEOUT_SECONDS,
+            healthChecks: healthCheck.id,
+            securityPolicy: armor.id,
+            // The NEG controller names each zone's NEG after the Service annotation (see ConsulServers).
+            backends: continent.zones.map((zone) => ({
+                group: `projects/${project}/zones/${zone}/networkEndpointGroups/${negName}`,
+                balancingMode: "RATE",
+                maxRatePerEndpoint: 200,
+            })),
+            logConfig: { enable: true, sampleRate: 1 },
+        },
+        { parent, dependsOn: [args.consul.apiService] },
+    );
+    const urlMap = new gcp.compute.URLMap(`${p}-um`, { name: n("um"), project, description: `${region.name} control plane`, defaultService: backend.id }, opts);
+
+    const trustConfig = new gcp.certificatemanager.TrustConfig(
+        `${p}-tc`,
+        {
+            name: n("tc"),
+            project,
+            location: "global",
+            description: `${region.name} data-center client certificates: the region's intermediate and the root, nothing else`,
+            trustStores: [
+                {
+                    trustAnchors: [{ pemCertificate: args.global.rootCa.certPem }],
+                    intermediateCas: [{ pemCertificate: args.intermediateCa.certPem }],
+                },
+            ],
+            labels,
+        },
+        opts,
+    );
+    const tlsPolicy = new gcp.networksecurity.ServerTlsPolicy(
+        `${p}-tls`,
+        {
+            name: n("tls"),
+            project,
+            location: "global",
+            description: `refuse ${region.name} control-plane connections without a valid client certificate`,
+            mtlsPolicy: {
+                clientValidationMode: "REJECT_INVALID",
+                clientValidationTrustConfig: pulumi.interpolate`projects/${project}/locations/global/trustConfigs/${trustConfig.name}`,
+            },
+            labels,
+        },
+        opts,
+    );
+    const certificate = new gcp.compute.SSLCertificate(
+        `${p}-cert`,
+        {
+            // a prefix, so a rotated certificate is created before the old one is deleted
+            namePrefix: `${n("cert")}-`,
+            project,
+            description: args.host,
+            certificate: pulumi.all([args.serverCert.certPem, args.intermediateCa.certPem]).apply(([leaf, ca]) => `${leaf.trimEnd()}\n${ca.trimEnd()}\n`),
+            privateKey: pulumi.secret(args.serverCert.keyPem),
+        },
+        opts,
+    );
+    const sslPolicy = new gcp.compute.SSLPolicy(`${p}-ssl`, { name: n("ssl"), project, minTlsVersion: "TLS_1_2", profile: "MODERN" }, opts);
+    const proxy = new gcp.compute.TargetHttpsProxy(
+        `${p}-proxy`,
+        {
+            name: n("proxy"),
+            project,
+            urlMap: urlMap.id,
+            sslCertificates: [certificate.id],
+            sslPolicy: sslPolicy.id,
+            serverTlsPolicy: pulumi.interpolate`projects/${project}/locations/global/serverTlsPolicies/${tlsPolicy.name}`,
+        },
+        opts,
+    );
+    const address = new gcp.compute.GlobalAddress(`${p}-ip`, { name: n("ip"), project, ipVersion: "IPV4", addressType: "EXTERNAL", labels }, opts);
+    new gcp.compute.GlobalForwardingRule(
+        `${p}-fr`,
+        {
+            name: n("fr"),
+            project,
+            target: proxy.id,
+            ipAddress: address.address,
+            ipProtocol: "TCP",
+            portRange: "443",
+            loadBalancingScheme: "EXTERNAL_MANAGED",
+            labels,
+        },
+        opts,
+    );
+    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "A", target: address.address, global: args.global, project }, parent);
+    return { address: address.address, dnsRecord, clientValidation: "REJECT_INVALID" };
+}

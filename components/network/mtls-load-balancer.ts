@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as gcp from "@pulumi/gcp";
+import type { Continent } from "../config/model";
+import { createSignedCert, type KeyPair } from "../pki/certificates";
+import { createAwsMtls } from "./mtls-aws";
+import type { MtlsFrontend, MtlsLoadBalancerArgs } from "./mtls-common";
+import { createGcpMtls } from "./mtls-gcp";
+
+export { GOOGLE_FRONT_END_RANGES, loadBalancerSourceRanges, type MtlsLoadBalancerArgs } from "./mtls-common";
+
+/**
+ * The mutual-TLS load balancer in front of a regional control plane (Koyeb: "a load balancer in
+ * front of the control plane ... protected with mutual TLS"). Data centers reach Consul only
+ * through it with their client certificate; anything else is refused at the load balancer.
+ * One interface, an implementation per cloud chosen by the continent: GCP (TrustConfig +
+ * ServerTlsPolicy REJECT_INVALID) or AWS (ALB TrustStore, listener in `verify` mode).
+ */
+export class MtlsLoadBalancer extends pulumi.ComponentResource {
+    readonly host: string;
+    readonly cloud: Continent["cloud"];
+    readonly serverCert: KeyPair;
+    readonly caBundle: pulumi.Output<string>;
+    readonly address: pulumi.Output<string>;
+    readonly dnsRecord: gcp.dns.RecordSet;
+    readonly clientValidation: MtlsFrontend["clientValidation"];
+
+    constructor(name: string, args: MtlsLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:network:MtlsLoadBalancer", name, {}, opts);
+        const { region, names } = args;
+        this.host = names.controlPlaneHost(region.name);
+        this.cloud = args.continent.cloud;
+        this.serverCert = createSignedCert(
+            `${region.name}-cp-lb`,
+            { ca: args.intermediateCa, commonName: this.host, dnsNames: [this.host], usage: "server", ...region.certificates },
+            { parent: this },
+        );
+        this.caBundle = pulumi.all([args.intermediateCa.certPem, args.global.rootCa.certPem]).apply(([intermediate, root]) => `${intermediate.trimEnd()}\n${root.trimEnd()}\n`);
+        const impl = { ...args, host: this.host, serverCert: this.serverCert, caBundle: this.caBundle };
+        const frontend = this.cloud === "gcp" ? createGcpMtls(impl, this) : createAwsMtls(impl, this);
+        this.address = frontend.address;
+        this.dnsRecord = frontend.dnsRecord;
+        this.clientValidation = frontend.clientValidation;
+        this.registerOutputs({ host: this.host, address: this.address, clientValidation: this.clientValidation });
+    }
+}

@@ -1,0 +1,71 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { Region, World } from "../config/model";
+import type { Placement } from "../labels";
+import type { Names } from "../naming";
+import type { KeyPair } from "../pki/certificates";
+import { MtlsLoadBalancer, loadBalancerSourceRanges } from "../network/mtls-load-balancer";
+import { ConsulServers } from "../workloads/consul/servers";
+import type { ContinentTier } from "./continent";
+import type { GlobalTier } from "./global";
+
+/** A region's control plane: its Consul servers in the continental cluster and the mTLS load balancer in front. */
+export interface RegionControlPlane {
+    consul: ConsulServers;
+    loadBalancer: MtlsLoadBalancer;
+    /** `names.controlPlaneHost(region)`: what data centers connect to */
+    host: string;
+}
+
+export interface RegionControlPlaneArgs {
+    world: World;
+    names: Names;
+    region: Region;
+    global: GlobalTier;
+    continent: ContinentTier;
+    /** the control-plane namespace (in the continental cluster) */
+    namespace: k8s.core.v1.Namespace;
+    intermediateCa: KeyPair;
+    /** the region data-plane cluster's NAT egress addresses: the only sources the load balancer admits */
+    dataCenterEgressIps: pulumi.Output<string>[];
+    placement: Placement;
+}
+
+/** Builds the region's Consul servers and their load balancer, both children of the region tier. */
+export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: pulumi.Resource): RegionControlPlane {
+    const { world, names, region } = args;
+    const continent = world.continents.find((c) => c.name === region.continent);
+    if (!continent) throw new Error(`region ${region.name}: continent ${region.continent} not in the world`);
+    const consul = new ConsulServers(
+        `${region.name}-consul`,
+        {
+            region,
+            image: world.images.consul,
+            namespaceName: names.controlPlaneNamespace(region.name),
+            namespace: args.namespace,
+            intermediateCa: args.intermediateCa,
+            placement: args.placement,
+            provider: args.continent.provider,
+            exposure: continent.cloud === "gcp" ? { kind: "neg", negName: names.consulNeg(region.name) } : { kind: "nodePort" },
+            loadBalancerSources: loadBalancerSourceRanges(continent),
+        },
+        { parent },
+    );
+    const loadBalancer = new MtlsLoadBalancer(
+        `${region.name}-cp-lb`,
+        {
+            world,
+            names,
+            region,
+            continent,
+            continentTier: args.continent,
+            global: args.global,
+            intermediateCa: args.intermediateCa,
+            consul,
+            clientSourceIps: args.dataCenterEgressIps,
+            placement: args.placement,
+        },
+        { parent },
+    );
+    return { consul, loadBalancer, host: loadBalancer.host };
+}

@@ -1,0 +1,280 @@
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import type { Region } from "../../config/model";
+import { k8sLabels, type Placement } from "../../labels";
+import { createSignedCert, type KeyPair } from "../../pki/certificates";
+import { consulNetworkPolicies } from "./network-policies";
+import { CONSUL_NAMES, CONSUL_PATHS, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
+
+/** How the load balancer reaches the Consul API Service. */
+export type ConsulApiExposure =
+    /** GKE: a ClusterIP Service whose port the NEG controller publishes as zonal NEGs with this name */
+    | { kind: "neg"; negName: string }
+    /** EKS: a NodePort Service (externalTrafficPolicy Local) that the ALB's instance targets reach */
+    | { kind: "nodePort" };
+
+export interface ConsulServersArgs {
+    /** the region: its name is the Consul datacenter; `consul` holds the server settings */
+    region: Region;
+    /** the pinned Consul image */
+    image: string;
+    /** the region's control-plane namespace in the continental cluster (`names.controlPlaneNamespace`) */
+    namespaceName: string;
+    /** that namespace: every object waits for it */
+    namespace: k8s.core.v1.Namespace;
+    /** the region's intermediate CA: signs the server certificate; the only CA the servers trust */
+    intermediateCa: KeyPair;
+    placement: Placement;
+    /** Kubernetes provider of the continental cluster */
+    provider: k8s.Provider;
+    exposure: ConsulApiExposure;
+    /** CIDRs the load balancer's connections and health checks come from */
+    loadBalancerSources: string[];
+}
+
+const COMPONENT = "consul-server";
+const TERMINATION_GRACE_SECONDS = 30;
+/** the uid/gid of the `consul` user in the official image */
+const CONSUL_UID = 100;
+const CONSUL_GID = 1000;
+
+/**
+ * The Consul servers of one region (one Consul datacenter) in its control-plane namespace: a
+ * StatefulSet, the headless Service for retry_join, the API Service the load balancer reaches,
+ * the server ConfigMap, the gossip key and TLS Secrets, a PodDisruptionBudget, a ServiceAccount
+ * and NetworkPolicies.
+ */
+export class ConsulServers extends pulumi.ComponentResource {
+    readonly statefulSet: k8s.apps.v1.StatefulSet;
+    readonly headlessService: k8s.core.v1.Service;
+    /** the Service the load balancer reaches (HTTPS API port only) */
+    readonly apiService: k8s.core.v1.Service;
+    readonly configMap: k8s.core.v1.ConfigMap;
+    readonly gossipKey: random.RandomBytes;
+    readonly gossipSecret: k8s.core.v1.Secret;
+    readonly serverCert: KeyPair;
+    readonly tlsSecret: k8s.core.v1.Secret;
+    /** the API port on the pods (and the NEG endpoints) */
+    readonly apiPort: number = CONSUL_PORTS.https;
+    /** the node port of the API Service (nodePort exposure only) */
+    readonly apiNodePort: pulumi.Output<number | undefined>;
+
+    constructor(name: string, args: ConsulServersArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:workload:ConsulServers", name, {}, opts);
+        const { region, placement } = args;
+        const consul = region.consul;
+        const nsName = args.namespaceName;
+        const p = region.name;
+        const k8sOpts = { parent: this, provider: args.provider, dependsOn: [args.namespace] };
+        const labels = k8sLabels(CONSUL_NAMES.statefulSet, COMPONENT, placement);
+        const selector = { "app.kubernetes.io/name": CONSUL_NAMES.statefulSet, "app.kubernetes.io/component": COMPONENT, "globalgrid.dev/region": region.name };
+        const meta = (n: string, extra: Record<string, string> = {}) => ({ name: n, namespace: nsName, labels: { ...k8sLabels(n, COMPONENT, placement), ...extra } });
+        const configArgs = { datacenter: region.name, replicas: consul.replicas, namespace: nsName };
+
+        this.gossipKey = new random.RandomBytes(`${p}-consul-gossip`, { length: 32 }, { parent: this });
+        this.gossipSecret = new k8s.core.v1.Secret(
+            `${p}-consul-gossip`,
+            { metadata: meta(CONSUL_NAMES.gossipSecret), type: "Opaque", stringData: { [GOSSIP_SECRET_KEY]: pulumi.secret(this.gossipKey.base64) } },
+            k8sOpts,
+        );
+
+        this.serverCert = createSignedCert(
+            `${p}-consul-server`,
+            { ca: args.intermediateCa, commonName: `server.${region.name}.consul`, dnsNames: serverCertDnsNames(configArgs), usage: "server", ...region.certificates },
+            { parent: this },
+        );
+        this.tlsSecret = new k8s.core.v1.Secret(
+            `${p}-consul-tls`,
+            {
+                metadata: meta(CONSUL_NAMES.tlsSecret),
+                type: "kubernetes.io/tls",
+                // Only the region's intermediate: another region's servers or clients cannot join.
+                stringData: { "tls.crt": this.serverCert.certPem, "tls.key": pulumi.secret(this.serverCert.keyPem), "ca.crt": args.intermediateCa.certPem },
+            },
+            k8sOpts,
+        );
+
+        const configJson = JSON.stringify(consulServerConfig(configArgs), null, 2);
+        this.configMap = new k8s.core.v1.ConfigMap(`${p}-consul-config`, { metadata: meta(CONSUL_NAMES.config), data: { "server.json": configJson } }, k8sOpts);
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${p}-consul`, { metadata: meta(CONSUL_NAMES.serviceAccount), automountServiceAccountToken: false }, k8sOpts);
+
+        const port = (portName: string, number: number, protocol = "TCP") => ({ name: portName, port: number, targetPort: number, protocol });
+        this.headlessService = new k8s.core.v1.Service(
+            `${p}-consul-headless`,
+            {
+                metadata: meta(CONSUL_NAMES.headlessService),
+                spec: {
+                    clusterIP: "None",
+                    // Servers must find each other before any is ready (no leader yet).
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [
+                        port("server", CONSUL_PORTS.server),
+                        port("serflan-tcp", CONSUL_PORTS.serfLan),
+                        port("serflan-udp", CONSUL_PORTS.serfLan, "UDP"),
+                        port("https", CONSUL_PORTS.https),
+                        port("grpc-tls", CONSUL_PORTS.grpcTls),
+                    ],
+                },
+            },
+            k8sOpts,
+        );
+        const exposure = args.exposure;
+        this.apiService = new k8s.core.v1.Service(
+            `${p}-consul-api`,
+            {
+                metadata: {
+                    ...meta(CONSUL_NAMES.apiService),
+                    annotations:
+                        exposure.kind === "neg"
+                            ? { "cloud.google.com/neg": JSON.stringify({ exposed_ports: { [String(CONSUL_PORTS.https)]: { name: exposure.negName } } }) }
+                            : {},
+                },
+                spec:
+                    exposure.kind === "neg"
+                        ? { type: "ClusterIP", selector, ports: [port("https", CONSUL_PORTS.https)] }
+                        : { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: [port("https", CONSUL_PORTS.https)] },
+            },
+            k8sOpts,
+        );
+        this.apiNodePort = this.apiService.spec.ports.apply((ports) => ports.find((x) => x.name === "https")?.nodePort);
+
+        new k8s.policy.v1.PodDisruptionBudget(`${p}-consul`, { metadata: meta(CONSUL_NAMES.pdb), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, k8sOpts);
+
+        consulNetworkPolicies({
+            prefix: p,
+            namespace: nsName,
+            labels,
+            selector,
+            loadBalancerSources: args.loadBalancerSources,
+            provider: args.provider,
+            parent: this,
+            dependsOn: [args.namespace],
+        });
+
+        const configHash = createHash("sha256").update(configJson).digest("hex").slice(0, 16);
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${p}-consul-server`,
+            {
+                metadata: meta(CONSUL_NAMES.statefulSet),
+                spec: {
+                    serviceName: CONSUL_NAMES.headlessService,
+                    replicas: consul.replicas,
+                    podManagementPolicy: "Parallel",
+                    updateStrategy: { type: "RollingUpdate" },
+                    selector: { matchLabels: selector },
+                    // Volumes outlive the StatefulSet and scale-downs; the StorageClass retains the disks too.
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    template: {
+                        metadata: { labels: { ...labels, ...selector }, annotations: { "globalgrid.dev/config-hash": configHash } },
+                        spec: {
+                            serviceAccountName: CONSUL_NAMES.serviceAccount,
+                            automountServiceAccountToken: false,
+                            // No preStop `consul leave`: a graceful leave shrinks the Raft peer set and can lose quorum.
+                            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: CONSUL_UID,
+                                runAsGroup: CONSUL_GID,
+                                fsGroup: CONSUL_GID,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
+                            affinity: {
+                                podAntiAffinity: {
+                                    requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" }],
+                                },
+                            },
+                            topologySpreadConstraints: [
+                                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
+                            ],
+                            containers: [
+                                {
+                                    name: "consul",
+                                    image: args.image,
+                                    command: [
+                                        "consul",
+                                        "agent",
+                                        `-config-dir=${CONSUL_PATHS.config}`,
+                                        "-advertise=$(POD_IP)",
+                                        "-node=$(POD_NAME)",
+                                        "-encrypt=$(GOSSIP_KEY)",
+                                    ],
+                                    env: [
+                                        { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+                                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                                        { name: "GOSSIP_KEY", valueFrom: { secretKeyRef: { name: CONSUL_NAMES.gossipSecret, key: GOSSIP_SECRET_KEY } } },
+                                    ],
+                                    ports: [
+                                        { name: "server", containerPort: CONSUL_PORTS.server, protocol: "TCP" },
+                                        { name: "serflan-tcp", containerPort: CONSUL_PORTS.serfLan, protocol: "TCP" },
+                                        { name: "serflan-udp", containerPort: CONSUL_PORTS.serfLan, protocol: "UDP" },
+                                        { name: "serfwan-tcp", containerPort: CONSUL_PORTS.serfWan, protocol: "TCP" },
+                                        { name: "serfwan-udp", containerPort: CONSUL_PORTS.serfWan, protocol: "UDP" },
+                                        { name: "https", containerPort: CONSUL_PORTS.https, protocol: "TCP" },
+                                        { name: "grpc-tls", containerPort: CONSUL_PORTS.grpcTls, protocol: "TCP" },
+                                        { name: "dns-tcp", containerPort: CONSUL_PORTS.dns, protocol: "TCP" },
+                                        { name: "dns-udp", containerPort: CONSUL_PORTS.dns, protocol: "UDP" },
+                                    ],
+                                    // Ready once this server knows a leader (the status endpoint needs no ACL token).
+                                    readinessProbe: {
+                                        exec: {
+                                            command: ["/bin/sh", "-ec", `curl -sk https://127.0.0.1:${CONSUL_PORTS.https}/v1/status/leader 2>/dev/null | grep -E '".+"'`],
+                                        },
+                                        initialDelaySeconds: 5,
+                                        periodSeconds: 5,
+                                        timeoutSeconds: 5,
+                                        failureThreshold: 2,
+                                        successThreshold: 1,
+                                    },
+                                    resources: {
+                                        requests: { cpu: consul.resources.cpu, memory: consul.resources.memory },
+                                        limits: { cpu: consul.resources.cpuLimit, memory: consul.resources.memoryLimit },
+                                    },
+                                    securityContext: {
+                                        runAsNonRoot: true,
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        privileged: false,
+                                        capabilities: { drop: ["ALL"] },
+                                        seccompProfile: { type: "RuntimeDefault" },
+                                    },
+                                    volumeMounts: [
+                                        { name: "data", mountPath: CONSUL_PATHS.data },
+                                        { name: "config", mountPath: CONSUL_PATHS.config, readOnly: true },
+                                        { name: "tls", mountPath: CONSUL_PATHS.tls, readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: CONSUL_NAMES.config } },
+                                { name: "tls", secret: { secretName: CONSUL_NAMES.tlsSecret, defaultMode: 0o440 } },
+                                { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+                            ],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                storageClassName: consul.storageClass,
+                                resources: { requests: { storage: consul.volumeSize } },
+                            },
+                        },
+                    ],
+                },
+            },
+            {
+                ...k8sOpts,
+                dependsOn: [args.namespace, this.configMap, this.gossipSecret, this.tlsSecret, serviceAccount, this.headlessService],
+                protect: region.protect,
+            },
+        );
+
+        this.registerOutputs({ statefulSet: this.statefulSet.metadata.name, apiService: this.apiService.metadata.name, replicas: consul.replicas });
+    }
+}

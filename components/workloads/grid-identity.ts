@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import type { Region, World } from "../config/model";
+import type { Names } from "../naming";
+import type { DataPlaneCluster } from "../tiers/region";
+
+/**
+ * Keyless Google Cloud identity for a region's Kubernetes service accounts: a projected token of
+ * the service account is exchanged at Google STS (workload identity federation) for a federated
+ * token whose principal is that one Kubernetes service account. Nothing goes through the metadata
+ * server (it stays blocked for every grid pod), and no service-account key exists.
+ *
+ * - GKE: the cluster's own workload pool `<project>.svc.id.goog`, the cluster as provider.
+ * - EKS: a workload identity pool with an OIDC provider that trusts the region cluster's issuer.
+ */
+export interface GridIdentity {
+    /** audience of the projected Kubernetes token */
+    tokenAudience: pulumi.Output<string>;
+    /** audience of the STS exchange, as written in the external-account credential configuration */
+    stsAudience: pulumi.Output<string>;
+    /** the IAM principal of one Kubernetes service account */
+    principal(namespace: string, serviceAccount: string): pulumi.Output<string>;
+    pool?: gcp.iam.WorkloadIdentityPool;
+    provider?: gcp.iam.WorkloadIdentityPoolProvider;
+}
+
+export interface GridIdentityArgs {
+    world: World;
+    names: Names;
+    region: Region;
+    dataPlane: DataPlaneCluster;
+}
+
+export function createGridIdentity(name: string, args: GridIdentityArgs, parent: pulumi.Resource): GridIdentity {
+    const { world, names, region, dataPlane } = args;
+    const project = world.gcpProject;
+    if (dataPlane.cloud === "gcp") {
+        const pool = `${project}.svc.id.goog`;
+        const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent }).apply((p) => String(p.number));
+        const cluster = `https://container.googleapis.com/v1/projects/${project}/locations/${region.location}/clusters/${names.regionCluster(region.name)}`;
+        return {
+            tokenAudience: pulumi.output(pool),
+            stsAudience: pulumi.output(`identitynamespace:${pool}:${cluster}`),
+            principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${sa}`,
+        };
+    }
+    const opts = { parent, protect: region.protect };
+    const pool = new gcp.iam.WorkloadIdentityPool(
+        `${name}-pool`,
+        {
+            project,
+            workloadIdentityPoolId: names.workloadIdentityPool(region.name),
+            displayName: `globalgrid ${region.name} EKS`,
+            description: `Kubernetes service accounts of the ${names.regionCluster(region.name)} EKS cluster`,
+        },
+        opts,
+    );
+    const provider = new gcp.iam.WorkloadIdentityPoolProvider(
+        `${name}-provider`,
+        {
+            project,
+            workloadIdentityPoolId: pool.workloadIdentityPoolId,
+            workloadIdentityPoolProviderId: `${region.name}-eks-oidc`,
+            displayName: `${region.name} EKS issuer`,
+            attributeMapping: {
+                "google.subject": "assertion.sub",
+                "attribute.namespace": "assertion['kubernetes.io']['namespace']",
+                "attribute.service_account": "assertion['kubernetes.io']['serviceaccount']['name']",
+            },
+            // Only the data centers' namespaces may federate; system workloads never do.
+            attributeCondition: `assertion['kubernetes.io']['namespace'].startsWith('${names.dataCenterNamespace("")}')`,
+            oidc: { issuerUri: dataPlane.eks.cluster.identities.apply((ids) => ids[0].oidcs[0].issuer) },
+        },
+        opts,
+    );
+    // With no allowedAudiences the provider accepts its own canonical name as the token audience.
+    const audience = pulumi.interpolate`//iam.googleapis.com/${provider.name}`;
+    return {
+        tokenAudience: audience,
+        stsAudience: audience,
+        principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/system:serviceaccount:${ns}:${sa}`,
+        pool,
+        provider,
+    };
+}
+
+/** The external-account credential configuration (ADC file) reading the projected token at `tokenPath`. */
+export function externalAccountConfig(identity: GridIdentity, tokenPath: string): pulumi.Output<string> {
+    return identity.stsAudience.apply((audience) =>
+        JSON.stringify(
+            {
+                type: "external_account",
+                audience,
+                subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+                token_url: "https://sts.googleapis.com/v1/token",
+                credential_source: { file: tokenPath, format: { type: "text" } },
+            },
+            null,
+            2,
+        ),
+    );
+}

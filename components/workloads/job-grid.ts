@@ -1,0 +1,187 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import type { DataCenter, Region, World } from "../config/model";
+import { k8sLabels, type Placement } from "../labels";
+import { POOL_KEY } from "../clusters/sandbox-pools";
+import type { ConsulClient } from "./consul-client";
+import { externalAccountConfig, type GridIdentity } from "./grid-identity";
+import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
+import { audienceTokenVolume, container, CUSTOMER_CODE_LABEL, fieldEnv, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, sandboxScheduling, tmpVolume } from "./pod-spec";
+import { Scaler } from "./scaler";
+
+export const JOB_GRID = "job-grid";
+/** the job grid's one Kubernetes service account: the supervisor's identity, in Kubernetes and in Google Cloud */
+export const JOB_SUPERVISOR = "job-supervisor";
+/** A pod waiting for a job carries `globalgrid.dev/pool: jobs`; the supervisor sets `running` when it takes one. */
+export const JOB_MEMBER = "jobs";
+export const JOB_DETACHED = "running";
+export const APP_PORT = 8080;
+/** where the supervisor finds its Google credentials: the projected token and the ADC file beside it */
+export const GCP_TOKEN_DIR = "/var/run/secrets/gcp";
+export const GCP_CREDENTIALS_DIR = "/etc/gcp";
+/** Supervisor: read and relabel (detach) its pod, delete it once the job is done or out of time. */
+export const SUPERVISOR_RULE = { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch", "delete"] };
+
+export interface JobGridArgs {
+    world: World;
+    region: Region;
+    dataCenter: DataCenter;
+    namespace: string;
+    consul: ConsulClient;
+    /** the region's keyless identity for Kubernetes service accounts */
+    identity: GridIdentity;
+    /** the region's jobs subscription */
+    subscription: gcp.pubsub.Subscription;
+    placement: Placement;
+    provider: k8s.Provider;
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The asynchronous grid (Wix's job grid) on the data center's `job-grid` node pool. Each pod is the
+ * app container (customer code, REST on localhost) and a job-supervisor sidecar that pulls one
+ * message from the region's subscription, detaches its pod, calls the app and acks; the soft time
+ * limit ends a job. The supervisor alone holds credentials: a Kubernetes API token and a projected
+ * token it exchanges for Google credentials through workload identity federation.
+ */
+export class JobGrid extends pulumi.ComponentResource {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly selector: Record<string, string>;
+    readonly subscriber: gcp.pubsub.SubscriptionIAMMember;
+    readonly scaler: Scaler;
+
+    constructor(name: string, args: JobGridArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:workload:JobGrid", name, {}, opts);
+        const { world, region, dataCenter: dc, namespace, placement, identity } = args;
+        const settings = dc.jobGrid;
+        const labels = k8sLabels(JOB_GRID, JOB_GRID, placement);
+        const gridPods = { "app.kubernetes.io/name": JOB_GRID, "app.kubernetes.io/component": JOB_GRID };
+        this.selector = { ...gridPods, ...memberLabel(JOB_MEMBER) };
+        const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        const supMeta = { name: JOB_SUPERVISOR, namespace, labels: k8sLabels(JOB_SUPERVISOR, JOB_GRID, placement) };
+        const consulService = `${dc.name}-${JOB_GRID}`;
+
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-supervisor`, { metadata: supMeta, automountServiceAccountToken: false }, o);
+        const role = new k8s.rbac.v1.Role(`${name}-supervisor`, { metadata: supMeta, rules: [SUPERVISOR_RULE] }, o);
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-supervisor`,
+            { metadata: supMeta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: JOB_SUPERVISOR }, subjects: [{ kind: "ServiceAccount", name: JOB_SUPERVISOR, namespace }] },
+            { ...o, dependsOn: [sa, role] },
+        );
+
+        // Subscriber on this region's subscription only, for this one Kubernetes service account.
+        this.subscriber = new gcp.pubsub.SubscriptionIAMMember(
+            `${name}-subscriber`,
+            { project: world.gcpProject, subscription: args.subscription.name, role: "roles/pubsub.subscriber", member: identity.principal(namespace, JOB_SUPERVISOR) },
+            { parent: this },
+        );
+        const supervisorSettings = args.subscription.id.apply((subscription) =>
+            JSON.stringify(
+                {
+                    subscription,
+                    maxOutstandingMessages: 1,
+                    softTimeLimitSeconds: settings.softTimeLimitSeconds,
+                    appUrl: `http://127.0.0.1:${APP_PORT}`,
+                    detach: { label: POOL_KEY, from: JOB_MEMBER, to: JOB_DETACHED },
+                },
+                null,
+                2,
+            ),
+        );
+        const supervisorConfig = new k8s.core.v1.ConfigMap(`${name}-supervisor`, { metadata: supMeta, data: { "supervisor.json": supervisorSettings } }, o);
+        const credentialsName = `${JOB_SUPERVISOR}-gcp-credentials`;
+        const credentials = new k8s.core.v1.ConfigMap(
+            `${name}-gcp-credentials`,
+            { metadata: { ...supMeta, name: credentialsName }, data: { "credentials.json": externalAccountConfig(identity, `${GCP_TOKEN_DIR}/token`) } },
+            o,
+        );
+
+        const dataplane = args.consul.sidecar();
+        this.deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: { name: JOB_GRID, namespace, labels },
+                spec: {
+                    replicas: settings.replicas,
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                    selector: { matchLabels: this.selector },
+                    template: {
+                        metadata: { labels: { ...labels, ...this.selector, [CUSTOMER_CODE_LABEL]: "true", "globalgrid.dev/consul-service": consulService } },
+                        spec: hardenedPod({
+                            serviceAccountName: JOB_SUPERVISOR,
+                            ...sandboxScheduling("job-grid", dc.name, this.selector),
+                            // a job may run to its soft limit after the pod is asked to stop
+                            terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
+                            containers: [
+                                customerContainer("app", world.images.runtime, APP_PORT, settings.resources),
+                                container({
+                                    name: JOB_SUPERVISOR,
+                                    image: world.images.jobSupervisor,
+                                    args: ["--config=/etc/job-supervisor/supervisor.json"],
+                                    env: [
+                                        { name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCP_CREDENTIALS_DIR}/credentials.json` },
+                                        fieldEnv("POD_NAME", "metadata.name"),
+                                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                                    ],
+                                    volumeMounts: [
+                                        { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
+                                        { name: "gcp-token", mountPath: GCP_TOKEN_DIR, readOnly: true },
+                                        { name: "gcp-credentials", mountPath: GCP_CREDENTIALS_DIR, readOnly: true },
+                                        { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
+                                    ],
+                                }),
+                                dataplane.container,
+                            ],
+                            volumes: [
+                                tmpVolume(),
+                                { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
+                                { name: "gcp-credentials", configMap: { name: credentialsName } },
+                                audienceTokenVolume("gcp-token", identity.tokenAudience),
+                                kubeApiVolume(),
+                                ...dataplane.volumes,
+                            ],
+                        }),
+                    },
+                },
+            },
+            // the scaler owns spec.replicas
+            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, credentials], ignoreChanges: ["spec.replicas"] },
+        );
+        new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name: JOB_GRID, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } } }, o);
+        allowPolicy(
+            name,
+            {
+                policyName: JOB_GRID,
+                namespace,
+                labels,
+                podSelector: gridPods,
+                // jobs arrive by pull: nothing may connect in
+                ingress: [],
+                // the supervisor's API server (relabel, delete its pod) is the one private destination
+                egress: [dnsEgress(), apiServerEgress(region), internetEgress()],
+            },
+            o,
+        );
+
+        this.scaler = new Scaler(
+            `${name}-scaler`,
+            {
+                namespace,
+                target: JOB_GRID,
+                minReplicas: settings.minReplicas,
+                maxReplicas: settings.maxReplicas,
+                policy: { kind: "backlog", backlogPerPod: settings.backlogPerPod, lookAheadSeconds: settings.lookAheadSeconds, subscription: args.subscription.id },
+                consulService,
+                consul: args.consul,
+                image: world.images.scaler,
+                region,
+                placement,
+                provider: args.provider,
+                dependsOn: [this.deployment],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ deployment: JOB_GRID, subscription: args.subscription.id });
+    }
+}

@@ -1,0 +1,123 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { Region } from "../config/model";
+import { k8sLabels, type Placement } from "../labels";
+import type { ConsulClient } from "./consul-client";
+import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
+import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
+
+/** How the scaler decides: keep a share of the warm pool idle, or follow the job backlog. */
+export type ScalingPolicy =
+    | { kind: "availability"; availabilityThreshold: number }
+    | { kind: "backlog"; backlogPerPod: number; lookAheadSeconds: number; subscription: pulumi.Input<string> };
+
+export interface ScalerArgs {
+    namespace: pulumi.Input<string>;
+    /** the Deployment this scaler resizes (its only RBAC target) */
+    target: string;
+    minReplicas: number;
+    maxReplicas: number;
+    policy: ScalingPolicy;
+    /** the Consul service whose instances the scaler counts */
+    consulService: string;
+    consul: ConsulClient;
+    image: string;
+    /** the region: where its API server's addresses are */
+    region: Pick<Region, "cloud" | "cidr">;
+    placement: Placement;
+    provider: k8s.Provider;
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The Role rule a scaler gets: the scale subresource of its one target, nothing else. */
+export const scaleRule = (target: string) => ({ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: [target], verbs: ["get", "patch", "update"] });
+
+/**
+ * Codavel's watcher, done safely: a Deployment that resizes one target Deployment through the
+ * scale subresource, with in-cluster credentials of its own ServiceAccount (no kubeconfig in a
+ * ConfigMap) and settings from a ConfigMap. The target must `ignoreChanges: ["spec.replicas"]`.
+ */
+export class Scaler extends pulumi.ComponentResource {
+    readonly name: string;
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly role: k8s.rbac.v1.Role;
+
+    constructor(name: string, args: ScalerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:workload:Scaler", name, {}, opts);
+        this.name = `${args.target}-scaler`;
+        const labels = k8sLabels(this.name, "scaler", args.placement);
+        const selector = { "app.kubernetes.io/name": this.name, "app.kubernetes.io/component": "scaler" };
+        const meta = { name: this.name, namespace: args.namespace, labels };
+        const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+
+        const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
+        this.role = new k8s.rbac.v1.Role(name, { metadata: meta, rules: [scaleRule(args.target)] }, o);
+        new k8s.rbac.v1.RoleBinding(
+            name,
+            {
+                metadata: meta,
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.name },
+                subjects: [{ kind: "ServiceAccount", name: this.name, namespace: args.namespace }],
+            },
+            { ...o, dependsOn: [sa, this.role] },
+        );
+        const settings = pulumi.output(args.policy).apply((policy) =>
+            JSON.stringify(
+                { target: { apiVersion: "apps/v1", kind: "Deployment", name: args.target }, minReplicas: args.minReplicas, maxReplicas: args.maxReplicas, policy, consulService: args.consulService, intervalSeconds: 15 },
+                null,
+                2,
+            ),
+        );
+        const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "scaler.json": settings } }, o);
+
+        const consul = args.consul.apiAccess();
+        this.deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: meta,
+                spec: {
+                    replicas: 1,
+                    strategy: { type: "Recreate" },
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: { ...labels, ...selector } },
+                        spec: hardenedPod({
+                            serviceAccountName: this.name,
+                            ...systemScheduling(),
+                            containers: [
+                                container({
+                                    name: "scaler",
+                                    image: args.image,
+                                    args: ["--config=/etc/scaler/scaler.json"],
+                                    env: consul.env,
+                                    volumeMounts: [
+                                        { name: "settings", mountPath: "/etc/scaler", readOnly: true },
+                                        { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                        ...consul.volumeMounts,
+                                    ],
+                                }),
+                            ],
+                            volumes: [{ name: "settings", configMap: { name: this.name } }, kubeApiVolume(), tmpVolume(), ...consul.volumes],
+                        }),
+                    },
+                },
+            },
+            { ...o, dependsOn: [config, sa] },
+        );
+        allowPolicy(
+            name,
+            {
+                policyName: this.name,
+                namespace: args.namespace,
+                labels,
+                podSelector: selector,
+                ingress: [],
+                // API server, and Consul's load balancer (public, 443)
+                egress: [dnsEgress(), apiServerEgress(args.region), internetEgress([443])],
+            },
+            o,
+        );
+        this.registerOutputs({ deployment: this.name, target: args.target });
+    }
+}

@@ -1,0 +1,135 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { DataCenter, Region, World } from "../config/model";
+import { k8sLabels, type Placement } from "../labels";
+import { POOL_KEY } from "../clusters/sandbox-pools";
+import { Broker, BROKER_SELECTOR } from "./broker";
+import type { ConsulClient } from "./consul-client";
+import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
+import { CUSTOMER_CODE_LABEL, hardenedPod, memberLabel, customerContainer, sandboxScheduling, tmpVolume } from "./pod-spec";
+import { Scaler } from "./scaler";
+
+export const WARM_POOL = "warm-pool";
+/** A pooled pod carries `globalgrid.dev/pool: warm`; the broker sets it to `site` to take the pod out. */
+export const WARM_MEMBER = "warm";
+export const WARM_DETACHED = "site";
+export const RUNTIME_PORT = 8080;
+
+export interface WarmPoolArgs {
+    world: World;
+    region: Region;
+    dataCenter: DataCenter;
+    namespace: string;
+    consul: ConsulClient;
+    placement: Placement;
+    provider: k8s.Provider;
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The synchronous grid (Wix's warm pool): pre-started, sandboxed runtime pods in the data center's
+ * `warm-pool` node pool. The broker detaches one for a site by relabeling it (the Deployment
+ * replaces it) and recycles pods after `recycleMinutes`; the scaler owns the replica count.
+ */
+export class WarmPool extends pulumi.ComponentResource {
+    readonly deployment: k8s.apps.v1.Deployment;
+    readonly selector: Record<string, string>;
+    readonly broker: Broker;
+    readonly scaler: Scaler;
+
+    constructor(name: string, args: WarmPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:workload:WarmPool", name, {}, opts);
+        const { world, region, dataCenter: dc, namespace, placement } = args;
+        const settings = dc.warmPool;
+        const labels = k8sLabels(WARM_POOL, WARM_POOL, placement);
+        /** labels a pod keeps whether pooled or serving a site */
+        const runtimePods = { "app.kubernetes.io/name": WARM_POOL, "app.kubernetes.io/component": WARM_POOL };
+        this.selector = { ...runtimePods, ...memberLabel(WARM_MEMBER) };
+        const meta = { name: WARM_POOL, namespace, labels };
+        const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
+        const consulService = `${dc.name}-${WARM_POOL}`;
+
+        // Only the dataplane sidecar uses this identity (its Consul login token); no Role is bound.
+        const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
+        const dataplane = args.consul.sidecar();
+        this.deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata: meta,
+                spec: {
+                    replicas: settings.replicas,
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+                    selector: { matchLabels: this.selector },
+                    template: {
+                        metadata: { labels: { ...labels, ...this.selector, [CUSTOMER_CODE_LABEL]: "true", "globalgrid.dev/consul-service": consulService } },
+                        spec: hardenedPod({
+                            serviceAccountName: WARM_POOL,
+                            ...sandboxScheduling("warm-pool", dc.name, this.selector),
+                            terminationGracePeriodSeconds: 30,
+                            containers: [
+                                customerContainer("runtime", world.images.runtime, RUNTIME_PORT, settings.resources),
+                                dataplane.container,
+                            ],
+                            volumes: [tmpVolume(), ...dataplane.volumes],
+                        }),
+                    },
+                },
+            },
+            // the scaler owns spec.replicas
+            { ...o, dependsOn: [...args.dependsOn, sa], ignoreChanges: ["spec.replicas"] },
+        );
+        new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: { maxUnavailable: "25%", selector: { matchLabels: this.selector } } }, o);
+        allowPolicy(
+            name,
+            {
+                policyName: WARM_POOL,
+                namespace,
+                labels,
+                podSelector: runtimePods,
+                ingress: [{ from: [{ podSelector: { matchLabels: BROKER_SELECTOR } }], ports: [{ protocol: "TCP", port: RUNTIME_PORT }] }],
+                egress: [dnsEgress(), internetEgress()],
+            },
+            o,
+        );
+
+        this.broker = new Broker(
+            `${name}-broker`,
+            {
+                namespace,
+                poolSelector: this.selector,
+                detachLabel: POOL_KEY,
+                detachedValue: WARM_DETACHED,
+                runtimePods,
+                recycleMinutes: settings.recycleMinutes,
+                runtimePort: RUNTIME_PORT,
+                consulService,
+                consul: args.consul,
+                image: world.images.broker,
+                region,
+                placement,
+                provider: args.provider,
+                dependsOn: args.dependsOn,
+            },
+            { parent: this },
+        );
+        this.scaler = new Scaler(
+            `${name}-scaler`,
+            {
+                namespace,
+                target: WARM_POOL,
+                minReplicas: settings.minReplicas,
+                maxReplicas: settings.maxReplicas,
+                policy: { kind: "availability", availabilityThreshold: settings.availabilityThreshold },
+                consulService,
+                consul: args.consul,
+                image: world.images.scaler,
+                region,
+                placement,
+                provider: args.provider,
+                dependsOn: [this.deployment],
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ deployment: WARM_POOL });
+    }
+}
