@@ -13,6 +13,7 @@ import { crossRegionEdges, dependencyDepth } from "../engine/graph-metrics";
 import { runStack, STACK_TYPE, type Graph } from "../engine/run";
 import { syntheticWorld } from "../engine/synthetic-world";
 import { loadStackConfig } from "../engine/stack-config";
+import { resourceClass } from "../engine/resource-classes";
 
 interface Sample {
     seconds: number;
@@ -45,10 +46,17 @@ class FlatResource extends pulumi.CustomResource {
     }
 }
 
+/** Every custom resource of our run, registered flat through its own SDK class with its recorded inputs. */
 function floorProgram(ours: Graph): () => void {
     const flat = ours.resources.filter((r) => r.custom && r.type !== STACK_TYPE && !r.type.startsWith("pulumi:providers:"));
+    const missing = [...new Set(flat.filter((r) => !resourceClass(r.type)).map((r) => r.type))];
+    if (missing.length) console.error(`floor: no SDK class for ${missing.join(", ")}; registering those generically`);
     return () => {
-        for (const r of flat) new FlatResource(r.type, r.name, r.inputs);
+        for (const r of flat) {
+            const Cls = resourceClass(r.type);
+            if (Cls) new Cls(r.name, r.inputs);
+            else new FlatResource(r.type, r.name, r.inputs);
+        }
     };
 }
 

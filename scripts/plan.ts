@@ -84,7 +84,7 @@ export async function plan(stack: string, outRoot: string, opts: PlanOptions = {
     for (const line of k8sErrorLines(k8s)) console.error(`k8s ${stack}: ${line}`);
     const excepted = k8s.checks.findings.filter((f) => f.excepted).length;
     progress.step(
-        `Kubernetes checks: ${k8s.schema.errors.length} schema errors, ${k8s.errors - k8s.schema.errors.length} findings, ${excepted} excepted` +
+        `Kubernetes checks: ${k8s.schema.errors.length} schema errors, ${k8s.errors - k8s.schema.errors.length} unexcepted findings (${excepted} excepted)` +
             `${k8s.schema.unvalidated.length ? `, ${k8s.schema.unvalidated.length} without schema` : ""} -> ${rel(dir)}/k8s-report.json`,
     );
 

@@ -59,7 +59,8 @@ export class GlobalTier extends pulumi.ComponentResource {
             },
             this,
         );
-        this.rootCa = createRootCa("root-ca", ROOT_VALIDITY, child);
+        // Replacing the root would re-issue every certificate of the world at once: protect it in prod.
+        this.rootCa = createRootCa("root-ca", ROOT_VALIDITY, { parent: this, protect: prod });
         this.dnsZone = new gcp.dns.ManagedZone(
             "dns-zone",
             {

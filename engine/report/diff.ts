@@ -5,6 +5,7 @@
  */
 import type { Plan, PlanResource } from "../plan";
 import { TIER_TYPES } from "../graph";
+import { STACK_TYPE } from "../run";
 
 /** Types whose replacement or deletion loses data or identity. Anything `protect`ed counts too. */
 export const STATEFUL_TYPES = new Set([
@@ -99,6 +100,9 @@ export function changedPaths(a: unknown, b: unknown, at = "", out: string[] = []
 const isStateful = (r: PlanResource, old?: PlanResource) => STATEFUL_TYPES.has(r.type) || r.protect || !!old?.protect;
 
 export function diffPlans(baseline: Plan, current: Plan): PlanDiff {
+    // the stack root is not a resource anyone reviews
+    baseline = { ...baseline, resources: baseline.resources.filter((r) => r.type !== STACK_TYPE) };
+    current = { ...current, resources: current.resources.filter((r) => r.type !== STACK_TYPE) };
     const before = new Map(baseline.resources.map((r) => [r.urn, r]));
     const after = new Map(current.resources.map((r) => [r.urn, r]));
     const tierNow = tierOf(current);
@@ -139,6 +143,8 @@ export function diffPlans(baseline: Plan, current: Plan): PlanDiff {
         if (e.stateful) stateful.push({ action: "removed", ...e });
     }
     const list = [...tiers.values()].filter((t) => t.added.length + t.changed.length + t.removed.length > 0);
+    const byType = (a: DiffEntry, b: DiffEntry) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name);
+    for (const t of list) for (const k of ["added", "changed", "removed"] as const) t[k].sort(byType);
     const sum = (k: "added" | "changed" | "removed") => list.reduce((n, t) => n + t[k].length, 0);
     return {
         stack: current.stack,

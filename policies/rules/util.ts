@@ -2,7 +2,6 @@ import { validateResourceOfType, type ResourceValidation, type ResourceValidatio
 import type { Resource } from "@pulumi/pulumi";
 
 /** Loosely typed property bag: policies read plain JSON (secrets already unwrapped by the engine). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Props = Record<string, any>;
 
 /**
@@ -57,7 +56,6 @@ export interface Container {
     name: string;
     image?: string;
     kind: "container" | "initContainer" | "ephemeralContainer";
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     spec: Props;
 }
 
