@@ -209,13 +209,18 @@ describe("Consul servers", () => {
                     const c = consulOf(g, r.name);
                     assert.equal(c.gossipKey.inputs.length, 32);
                     const data = c.gossip.inputs.stringData;
-                    assert.ok(isSecret(data) || isSecret((data as Obj).key), `${r.name} gossip key is a secret`);
-                    const key = String((reveal(data) as Obj).key);
+                    assert.ok(isSecret(data) || isSecret((data as Obj)["gossip.json"]), `${r.name} gossip key is a secret`);
+                    const key = String(JSON.parse(String((reveal(data) as Obj)["gossip.json"])).encrypt);
                     assert.equal(Buffer.from(key, "base64").length, 32);
                     assert.equal(key, reveal(c.gossipKey.outputs.base64));
-                    const env = spec(c.sts).template.spec.containers[0].env.find((e: Obj) => e.name === "GOSSIP_KEY");
-                    assert.deepEqual(env.valueFrom.secretKeyRef, { name: meta(c.gossip).name, key: "key" });
-                    assert.ok(spec(c.sts).template.spec.containers[0].command.includes("-encrypt=$(GOSSIP_KEY)"));
+                    // read from a Secret volume as a second config dir: never an env var or a flag
+                    const pod = spec(c.sts).template.spec;
+                    const vol = pod.volumes.find((v: Obj) => v.secret?.secretName === meta(c.gossip).name);
+                    assert.ok(vol, `${r.name} mounts the gossip Secret`);
+                    const mount = pod.containers[0].volumeMounts.find((m: Obj) => m.name === vol.name);
+                    assert.ok(pod.containers[0].command.includes(`-config-dir=${mount.mountPath}`));
+                    assert.ok(!JSON.stringify(pod.containers[0].env ?? []).includes("secretKeyRef"), "no secret in env");
+                    assert.ok(!pod.containers[0].command.some((a: string) => a.startsWith("-encrypt")));
                     for (const res of g.resources) {
                         for (const s of [...plainStrings(res.inputs, "inputs"), ...plainStrings(res.outputs, "outputs")]) {
                             assert.ok(!s.value.includes(key), `${res.urn} ${s.path} holds ${r.name}'s gossip key in plain text`);

@@ -17,6 +17,8 @@ export const CONSUL_PATHS = {
     config: "/consul/config",
     data: "/consul/data",
     tls: "/consul/tls",
+    /** a second config dir holding only `gossip.json` from the gossip Secret */
+    gossip: "/consul/gossip",
 } as const;
 
 /** Kubernetes object names inside the control-plane namespace. */
@@ -33,7 +35,8 @@ export const CONSUL_NAMES = {
     pdb: "consul-server",
 } as const;
 
-export const GOSSIP_SECRET_KEY = "key";
+/** The gossip Secret's single key: a Consul config file `{"encrypt": "<key>"}`, loaded from a Secret volume. */
+export const GOSSIP_SECRET_KEY = "gossip.json";
 
 export interface ServerConfigArgs {
     /** the region: the Consul datacenter name */
@@ -67,8 +70,8 @@ export function serverCertDnsNames(args: ServerConfigArgs): string[] {
 }
 
 /**
- * The server configuration. The gossip key is not here (it comes from its Secret through the
- * `-encrypt` flag), so this ConfigMap holds no secret.
+ * The server configuration. The gossip key is not here (Consul reads it from the gossip Secret,
+ * mounted as a second config dir), so this ConfigMap holds no secret.
  */
 export function consulServerConfig(args: ServerConfigArgs): Record<string, unknown> {
     return {

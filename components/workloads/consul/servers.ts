@@ -36,9 +36,9 @@ export interface ConsulServersArgs {
 
 const COMPONENT = "consul-server";
 const TERMINATION_GRACE_SECONDS = 30;
-/** the uid/gid of the `consul` user in the official image */
-const CONSUL_UID = 100;
-const CONSUL_GID = 1000;
+/** A high uid/gid outside any host range; `consul agent` needs only its data volume (fsGroup) writable. */
+const CONSUL_UID = 10100;
+const CONSUL_GID = 10100;
 
 /**
  * The Consul servers of one region (one Consul datacenter) in its control-plane namespace: a
@@ -76,7 +76,7 @@ export class ConsulServers extends pulumi.ComponentResource {
         this.gossipKey = new random.RandomBytes(`${p}-consul-gossip`, { length: 32 }, { parent: this });
         this.gossipSecret = new k8s.core.v1.Secret(
             `${p}-consul-gossip`,
-            { metadata: meta(CONSUL_NAMES.gossipSecret), type: "Opaque", stringData: { [GOSSIP_SECRET_KEY]: pulumi.secret(this.gossipKey.base64) } },
+            { metadata: meta(CONSUL_NAMES.gossipSecret), type: "Opaque", stringData: { [GOSSIP_SECRET_KEY]: pulumi.secret(this.gossipKey.base64.apply((key) => JSON.stringify({ encrypt: key }))) } },
             k8sOpts,
         );
 
@@ -198,14 +198,13 @@ export class ConsulServers extends pulumi.ComponentResource {
                                         "consul",
                                         "agent",
                                         `-config-dir=${CONSUL_PATHS.config}`,
+                                        `-config-dir=${CONSUL_PATHS.gossip}`,
                                         "-advertise=$(POD_IP)",
                                         "-node=$(POD_NAME)",
-                                        "-encrypt=$(GOSSIP_KEY)",
                                     ],
                                     env: [
                                         { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
                                         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                        { name: "GOSSIP_KEY", valueFrom: { secretKeyRef: { name: CONSUL_NAMES.gossipSecret, key: GOSSIP_SECRET_KEY } } },
                                     ],
                                     ports: [
                                         { name: "server", containerPort: CONSUL_PORTS.server, protocol: "TCP" },
@@ -245,6 +244,7 @@ export class ConsulServers extends pulumi.ComponentResource {
                                         { name: "data", mountPath: CONSUL_PATHS.data },
                                         { name: "config", mountPath: CONSUL_PATHS.config, readOnly: true },
                                         { name: "tls", mountPath: CONSUL_PATHS.tls, readOnly: true },
+                                        { name: "gossip", mountPath: CONSUL_PATHS.gossip, readOnly: true },
                                         { name: "tmp", mountPath: "/tmp" },
                                     ],
                                 },
@@ -252,6 +252,7 @@ export class ConsulServers extends pulumi.ComponentResource {
                             volumes: [
                                 { name: "config", configMap: { name: CONSUL_NAMES.config } },
                                 { name: "tls", secret: { secretName: CONSUL_NAMES.tlsSecret, defaultMode: 0o440 } },
+                                { name: "gossip", secret: { secretName: CONSUL_NAMES.gossipSecret, defaultMode: 0o440 } },
                                 { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
                             ],
                         },
