@@ -1,6 +1,7 @@
 /**
- * Synthetic worlds for the benchmark: `regions` regions of two data centers each, alternating
- * gcp and aws continents of up to ten regions, built from the staging file's top level and defaults.
+ * Synthetic worlds for the benchmark: `regions` regions of two data centers each, dealt round-robin
+ * over alternating gcp and aws continents (at least two, so every size mixes clouds; at most ten
+ * regions each), built from the staging file's top level and defaults.
  */
 import { loadWorldDocument } from "./stack-config";
 
@@ -20,12 +21,12 @@ export function syntheticWorld(regions: number): Record<string, unknown> {
     if (regions < 1 || regions > 200) throw new Error("a synthetic world has 1..200 regions");
     const base = loadWorldDocument("staging");
     const continents: Record<string, unknown> = {};
-    const count = Math.ceil(regions / PER_CONTINENT);
+    const count = Math.max(2, Math.ceil(regions / PER_CONTINENT));
     for (let c = 0; c < count; c++) {
         const cloud = c % 2 === 0 ? "gcp" : "aws";
         const site = (cloud === "gcp" ? GCP : AWS)[Math.floor(c / 2) % 3];
         const regs: Record<string, unknown> = {};
-        for (let i = c * PER_CONTINENT; i < Math.min(regions, (c + 1) * PER_CONTINENT); i++) {
+        for (let i = c; i < regions; i += count) {
             const n = String(i).padStart(3, "0");
             const zone = (letter: string) => (cloud === "gcp" ? `${site.location}-${letter}` : `${site.location}${letter}`);
             // /16s: regions from 10.16.0.0 up, continents 172.16.0.0 up, so 200 regions fit

@@ -67,3 +67,15 @@ describe("plan: third-party Kubernetes checks (@monokle/validation)", () => {
         for (const e of list) assert.ok(e.reason.length > 40, `${e.rule} ${e.object} has a real reason`);
     });
 });
+
+describe("plan: both stacks pass the third-party checks", () => {
+    for (const stack of ["staging", "prod"] as const) {
+        it(`${stack}: no unexcepted Pod Security or practices finding`, async () => {
+            const g = await stackGraph(stack);
+            const report = await k8sReport(stack, collectManifests(g), loadExceptions());
+            const open = report.checks.findings.filter((f) => !f.excepted);
+            assert.deepEqual(report.schema.errors, []);
+            assert.deepEqual(open.map((f) => `${f.rule} ${f.object} ${f.field ?? ""}`), []);
+        });
+    }
+});
