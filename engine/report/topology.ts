@@ -79,7 +79,7 @@ export function topologyDot(g: GraphIndex): string {
         // Consul datacenter: the Consul server StatefulSet(s) of the region
         for (const s of notInDc.filter((r) => r.type === "kubernetes:apps/v1:StatefulSet" && /consul/i.test(JSON.stringify(at(r.inputs, "metadata") ?? r.name)))) {
             const replicas = at(s.inputs, "spec.replicas");
-            node(s, `Consul datacenter ${region.name}\n${typeof replicas === "number" ? `${replicas} servers` : physical(s)}`, 'shape=cylinder, style=filled, fillcolor="#fce7f3"', indent);
+            node(s, `Consul datacenter ${region.name}\n${typeof replicas === "number" ? `${replicas} server${replicas === 1 ? "" : "s"}` : physical(s)}`, 'shape=cylinder, style=filled, fillcolor="#fce7f3"', indent);
             const host = s.provider && g.byUrn.get(s.provider);
             const hostCluster = host && [...host.dependencies].map((u) => g.byUrn.get(u)).find((d) => d && CLUSTERS[d.type]);
             if (hostCluster) edges.push(`${id(hostCluster.urn)} -> ${id(s.urn)} [style=dotted, arrowhead=none, label="hosts", fontsize=9];`);
