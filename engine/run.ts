@@ -67,15 +67,16 @@ async function runOnce(opts: RunOptions): Promise<Graph> {
     // The SDK captures `new Error().stack` for every promise it tracks; with ts-node's source-map
     // support each capture maps every frame through source maps, which dominated evaluation time.
     // V8's plain formatting is used while the program runs (see docs/performance.md).
-    const prepareStackTrace = Error.prepareStackTrace;
-    Error.prepareStackTrace = undefined;
+    const errorClass = Error as { prepareStackTrace?: unknown };
+    const prepareStackTrace = errorClass.prepareStackTrace;
+    errorClass.prepareStackTrace = undefined;
     try {
         await pulumi.runtime.runInPulumiStack(async () => program());
     } catch (e) {
         error = e as Error;
     }
     await settings.waitForRPCs().catch((e: Error) => (error ??= e));
-    Error.prepareStackTrace = prepareStackTrace;
+    errorClass.prepareStackTrace = prepareStackTrace;
     if (progress) clearInterval(progress);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stackResource = resources.find((r) => r.type === STACK_TYPE);

@@ -16,7 +16,15 @@ export interface QueueAlertArgs {
 export const subscriptionMetricFilter = (metric: string, subscriptionName: pulumi.Input<string>): pulumi.Output<string> =>
     pulumi.interpolate`resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${subscriptionName}" AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
 
-const ALIGN_MAX_1M = [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MAX" }];
+/** A condition that fires on the first minute a subscription metric's maximum exceeds `threshold`. */
+const above = (metric: string, subscriptionName: pulumi.Input<string>, threshold: number): gcp.types.input.monitoring.AlertPolicyConditionConditionThreshold => ({
+    filter: subscriptionMetricFilter(metric, subscriptionName),
+    comparison: "COMPARISON_GT",
+    thresholdValue: threshold,
+    duration: "0s",
+    aggregations: [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MAX" }],
+    trigger: { count: 1 },
+});
 
 /** Fires as soon as one message sits unacked in the dead-letter subscription. */
 export function deadLetterAlert(
@@ -35,14 +43,7 @@ export function deadLetterAlert(
             conditions: [
                 {
                     displayName: pulumi.interpolate`${dl.name} holds undelivered messages`,
-                    conditionThreshold: {
-                        filter: subscriptionMetricFilter("num_undelivered_messages", dl.name),
-                        comparison: "COMPARISON_GT",
-                        thresholdValue: 0,
-                        duration: "0s",
-                        aggregations: ALIGN_MAX_1M,
-                        trigger: { count: 1 },
-                    },
+                    conditionThreshold: above("num_undelivered_messages", dl.name, 0),
                 },
             ],
             notificationChannels: args.channels,
@@ -80,14 +81,7 @@ export function backlogAgeAlert(
             conditions: [
                 {
                     displayName: pulumi.interpolate`oldest unacked message on ${sub.name} older than ${args.startSlaSeconds}s`,
-                    conditionThreshold: {
-                        filter: subscriptionMetricFilter("oldest_unacked_message_age", sub.name),
-                        comparison: "COMPARISON_GT",
-                        thresholdValue: args.startSlaSeconds,
-                        duration: "0s",
-                        aggregations: ALIGN_MAX_1M,
-                        trigger: { count: 1 },
-                    },
+                    conditionThreshold: above("oldest_unacked_message_age", sub.name, args.startSlaSeconds),
                 },
             ],
             notificationChannels: args.channels,

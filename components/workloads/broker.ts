@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Region } from "../config/model";
-import { k8sLabels, type Placement } from "../labels";
-import type { ConsulClient } from "./consul-client";
+import { k8sLabels } from "../labels";
+import type { PlacedWorkloadArgs } from "./args";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress, NON_INTERNET_RANGES } from "./network-policy";
 import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
 
@@ -13,7 +13,7 @@ export const BROKER_SELECTOR = { "app.kubernetes.io/name": BROKER, "app.kubernet
 /** The broker may read, relabel (detach) and delete (recycle) pods of its namespace; nothing else. */
 export const BROKER_RULE = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch", "delete"] };
 
-export interface BrokerArgs {
+export interface BrokerArgs extends PlacedWorkloadArgs {
     namespace: pulumi.Input<string>;
     /** the warm pool's pod selector; the broker detaches a pod by setting `detachLabel` to `detachedValue` */
     poolSelector: Record<string, string>;
@@ -25,12 +25,8 @@ export interface BrokerArgs {
     recycleMinutes: number;
     runtimePort: number;
     consulService: string;
-    consul: ConsulClient;
     image: string;
     region: Pick<Region, "cloud" | "cidr">;
-    placement: Placement;
-    provider: k8s.Provider;
-    dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { DataCenter, Region, World } from "../config/model";
-import { k8sLabels, type Placement } from "../labels";
+import { k8sLabels } from "../labels";
 import { POOL_KEY } from "../clusters/sandbox-pools";
-import type { ConsulClient } from "./consul-client";
+import type { GridArgs } from "./args";
 import { externalAccountConfig, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { audienceTokenVolume, container, CUSTOMER_CODE_LABEL, fieldEnv, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, sandboxScheduling, tmpVolume } from "./pod-spec";
@@ -23,19 +22,11 @@ export const GCP_CREDENTIALS_DIR = "/etc/gcp";
 /** Supervisor: read and relabel (detach) its pod, delete it once the job is done or out of time. */
 export const SUPERVISOR_RULE = { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch", "delete"] };
 
-export interface JobGridArgs {
-    world: World;
-    region: Region;
-    dataCenter: DataCenter;
-    namespace: string;
-    consul: ConsulClient;
+export interface JobGridArgs extends GridArgs {
     /** the region's keyless identity for Kubernetes service accounts */
     identity: GridIdentity;
     /** the region's jobs subscription */
     subscription: gcp.pubsub.Subscription;
-    placement: Placement;
-    provider: k8s.Provider;
-    dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**

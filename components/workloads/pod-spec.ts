@@ -22,11 +22,11 @@ export const KUBE_API_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 const UID = 65532;
 
 /** Pod Security "restricted" at pod level: non-root, RuntimeDefault seccomp. */
-export const restrictedPodSecurity = (): k8s.types.input.core.v1.PodSecurityContext => ({
+export const restrictedPodSecurity = (uid = UID): k8s.types.input.core.v1.PodSecurityContext => ({
     runAsNonRoot: true,
-    runAsUser: UID,
-    runAsGroup: UID,
-    fsGroup: UID,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
     seccompProfile: { type: "RuntimeDefault" },
 });
 

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Region } from "../config/model";
-import { k8sLabels, type Placement } from "../labels";
-import type { ConsulClient } from "./consul-client";
+import { k8sLabels } from "../labels";
+import type { PlacedWorkloadArgs } from "./args";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
 
@@ -11,7 +11,7 @@ export type ScalingPolicy =
     | { kind: "availability"; availabilityThreshold: number }
     | { kind: "backlog"; backlogPerPod: number; lookAheadSeconds: number; subscription: pulumi.Input<string> };
 
-export interface ScalerArgs {
+export interface ScalerArgs extends PlacedWorkloadArgs {
     namespace: pulumi.Input<string>;
     /** the Deployment this scaler resizes (its only RBAC target) */
     target: string;
@@ -20,13 +20,9 @@ export interface ScalerArgs {
     policy: ScalingPolicy;
     /** the Consul service whose instances the scaler counts */
     consulService: string;
-    consul: ConsulClient;
     image: string;
     /** the region: where its API server's addresses are */
     region: Pick<Region, "cloud" | "cidr">;
-    placement: Placement;
-    provider: k8s.Provider;
-    dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /** The Role rule a scaler gets: the scale subresource of its one target, nothing else. */

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { DataCenter, Region, World } from "../config/model";
-import { k8sLabels, type Placement } from "../labels";
+import { k8sLabels } from "../labels";
 import { POOL_KEY } from "../clusters/sandbox-pools";
 import { Broker, BROKER_SELECTOR } from "./broker";
-import type { ConsulClient } from "./consul-client";
+import type { GridArgs } from "./args";
 import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
 import { CUSTOMER_CODE_LABEL, hardenedPod, memberLabel, customerContainer, sandboxScheduling, tmpVolume } from "./pod-spec";
 import { Scaler } from "./scaler";
@@ -15,16 +14,7 @@ export const WARM_MEMBER = "warm";
 export const WARM_DETACHED = "site";
 export const RUNTIME_PORT = 8080;
 
-export interface WarmPoolArgs {
-    world: World;
-    region: Region;
-    dataCenter: DataCenter;
-    namespace: string;
-    consul: ConsulClient;
-    placement: Placement;
-    provider: k8s.Provider;
-    dependsOn: pulumi.Input<pulumi.Resource>[];
-}
+export type WarmPoolArgs = GridArgs;
 
 /**
  * The synchronous grid (Wix's warm pool): pre-started, sandboxed runtime pods in the data center's

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import type { Region } from "../../config/model";
 import { k8sLabels, type Placement } from "../../labels";
 import { createSignedCert, type KeyPair } from "../../pki/certificates";
+import { resources, restrictedContainerSecurity, restrictedPodSecurity } from "../pod-spec";
 import { consulNetworkPolicies } from "./network-policies";
 import { CONSUL_NAMES, CONSUL_PATHS, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
 
@@ -36,9 +37,8 @@ export interface ConsulServersArgs {
 
 const COMPONENT = "consul-server";
 const TERMINATION_GRACE_SECONDS = 30;
-/** A high uid/gid outside any host range; `consul agent` needs only its data volume (fsGroup) writable. */
+/** A high uid (and gid) outside any host range; `consul agent` needs only its data volume (fsGroup) writable. */
 const CONSUL_UID = 10100;
-const CONSUL_GID = 10100;
 
 /**
  * The Consul servers of one region (one Consul datacenter) in its control-plane namespace: a
@@ -175,13 +175,7 @@ export class ConsulServers extends pulumi.ComponentResource {
                             automountServiceAccountToken: false,
                             // No preStop `consul leave`: a graceful leave shrinks the Raft peer set and can lose quorum.
                             terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: CONSUL_UID,
-                                runAsGroup: CONSUL_GID,
-                                fsGroup: CONSUL_GID,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurity(CONSUL_UID),
                             affinity: {
                                 podAntiAffinity: {
                                     requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" }],
@@ -228,18 +222,8 @@ export class ConsulServers extends pulumi.ComponentResource {
                                         failureThreshold: 2,
                                         successThreshold: 1,
                                     },
-                                    resources: {
-                                        requests: { cpu: consul.resources.cpu, memory: consul.resources.memory },
-                                        limits: { cpu: consul.resources.cpuLimit, memory: consul.resources.memoryLimit },
-                                    },
-                                    securityContext: {
-                                        runAsNonRoot: true,
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        privileged: false,
-                                        capabilities: { drop: ["ALL"] },
-                                        seccompProfile: { type: "RuntimeDefault" },
-                                    },
+                                    resources: resources(consul.resources),
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [
                                         { name: "data", mountPath: CONSUL_PATHS.data },
                                         { name: "config", mountPath: CONSUL_PATHS.config, readOnly: true },

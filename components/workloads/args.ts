@@ -1,0 +1,25 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import type { DataCenter, Region, World } from "../config/model";
+import type { Placement } from "../labels";
+import type { ConsulClient } from "./consul-client";
+
+/** Where every workload of a data center is placed: its cluster, labels, Consul client and prerequisites. */
+export interface PlacedWorkloadArgs {
+    /** the data center's Consul client configuration (control-plane address, client TLS Secret) */
+    consul: ConsulClient;
+    placement: Placement;
+    /** Kubernetes provider of the region's data-plane cluster */
+    provider: k8s.Provider;
+    /** what must exist first (the namespace, the node pool) */
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A grid (warm pool or job grid): placed workload args plus the effective config it is built from. */
+export interface GridArgs extends PlacedWorkloadArgs {
+    world: World;
+    region: Region;
+    dataCenter: DataCenter;
+    /** the data center's namespace */
+    namespace: string;
+}
