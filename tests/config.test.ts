@@ -2,18 +2,9 @@ import { strict as assert } from "assert";
 import { parseWorld, WorldConfigError } from "../components/config/load";
 import { allDataCenters, allRegions } from "../components/config/model";
 import { programResources, runStack } from "../engine/run";
-import { setPath, worldOf } from "./support/world-variants";
+import { configProblems, setPath, worldOf } from "./support/world-variants";
 
-/** The problems parseWorld reports for a world, as "path: message" lines. */
-function problems(world: unknown): { path: string; message: string }[] {
-    try {
-        parseWorld(world);
-    } catch (e) {
-        if (e instanceof WorldConfigError) return e.issues;
-        throw e;
-    }
-    return [];
-}
+const problems = configProblems;
 
 function rejectsAt(world: unknown, path: string, pattern: RegExp) {
     const found = problems(world);

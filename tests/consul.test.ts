@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { parseWorld, WorldConfigError } from "../components/config/load";
+import { parseWorld } from "../components/config/load";
 import { allRegions, type Region, type World } from "../components/config/model";
 import { loadBalancerSourceRanges } from "../components/network/mtls-load-balancer";
 import { decodeMockPem } from "../engine/mocks";
@@ -7,7 +7,7 @@ import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { isSecret, plainStrings, reveal } from "../engine/values";
 import { STACKS, runWorld, stackGraph } from "./support/stacks";
-import { setPath, worldOf } from "./support/world-variants";
+import { configProblems, setPath, worldOf } from "./support/world-variants";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 const SVC = "kubernetes:core/v1:Service";
@@ -298,15 +298,7 @@ describe("Consul servers", () => {
     }
 
     describe("rejects invalid control-plane settings, naming the path", () => {
-        function problems(world: unknown): { path: string; message: string }[] {
-            try {
-                parseWorld(world);
-            } catch (e) {
-                if (e instanceof WorldConfigError) return e.issues;
-                throw e;
-            }
-            return [];
-        }
+        const problems = configProblems;
         const cases: [string, "staging" | "prod", string, unknown, string, RegExp][] = [
             ["even replicas", "staging", "continents.eu.regions.fra.consul", { replicas: 4 }, "continents.eu.regions.fra.consul.replicas", /even/],
             ["even default replicas", "prod", "defaults.region.consul.replicas", 2, "defaults.region.consul.replicas", /even/],

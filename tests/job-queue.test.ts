@@ -9,6 +9,7 @@ import type { RecordedResource } from "../engine/recorder";
 import { programResources, runStack } from "../engine/run";
 import { loadWorldDocument } from "../engine/stack-config";
 import { STACKS, stackGraph } from "./support/stacks";
+import { configProblems } from "./support/world-variants";
 
 const T = {
     queue: "globalgrid:messaging:JobQueue",
@@ -268,15 +269,7 @@ describe("job queue", () => {
 
     describe("config validation", () => {
         const staging = () => structuredClone(loadWorldDocument("staging")) as Record<string, any>;
-        const issuesOf = (raw: unknown) => {
-            try {
-                parseWorld(raw);
-            } catch (e) {
-                if (e instanceof WorldConfigError) return e.issues;
-                throw e;
-            }
-            return [];
-        };
+        const issuesOf = configProblems;
         const DAY31 = 31 * 24 * 3600;
 
         const outOfRange: [string, number, string][] = [

@@ -6,7 +6,8 @@ import { POOL_KEY } from "../clusters/sandbox-pools";
 import type { GridArgs } from "./args";
 import { externalAccountConfig, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
-import { audienceTokenVolume, container, CUSTOMER_CODE_LABEL, fieldEnv, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, sandboxScheduling, tmpVolume } from "./pod-spec";
+import { audienceTokenVolume, container, fieldEnv, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, tmpVolume } from "./pod-spec";
+import { gridDeployment } from "./grid-deployment";
 import { Scaler } from "./scaler";
 
 export const JOB_GRID = "job-grid";
@@ -89,55 +90,49 @@ export class JobGrid extends pulumi.ComponentResource {
         );
 
         const dataplane = args.consul.sidecar();
-        this.deployment = new k8s.apps.v1.Deployment(
+        this.deployment = gridDeployment(
             name,
             {
                 metadata: { name: JOB_GRID, namespace, labels },
-                spec: {
-                    replicas: settings.replicas,
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
-                    selector: { matchLabels: this.selector },
-                    template: {
-                        metadata: { labels: { ...labels, ...this.selector, [CUSTOMER_CODE_LABEL]: "true", "globalgrid.dev/consul-service": consulService } },
-                        spec: hardenedPod({
-                            serviceAccountName: JOB_SUPERVISOR,
-                            ...sandboxScheduling("job-grid", dc.name, this.selector),
-                            // a job may run to its soft limit after the pod is asked to stop
-                            terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
-                            containers: [
-                                customerContainer("app", world.images.runtime, APP_PORT, settings.resources),
-                                container({
-                                    name: JOB_SUPERVISOR,
-                                    image: world.images.jobSupervisor,
-                                    args: ["--config=/etc/job-supervisor/supervisor.json"],
-                                    env: [
-                                        { name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCP_CREDENTIALS_DIR}/credentials.json` },
-                                        fieldEnv("POD_NAME", "metadata.name"),
-                                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                                    ],
-                                    volumeMounts: [
-                                        { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
-                                        { name: "gcp-token", mountPath: GCP_TOKEN_DIR, readOnly: true },
-                                        { name: "gcp-credentials", mountPath: GCP_CREDENTIALS_DIR, readOnly: true },
-                                        { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
-                                    ],
-                                }),
-                                dataplane.container,
-                            ],
-                            volumes: [
-                                tmpVolume(),
-                                { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
-                                { name: "gcp-credentials", configMap: { name: credentialsName } },
-                                audienceTokenVolume("gcp-token", identity.tokenAudience),
-                                kubeApiVolume(),
-                                ...dataplane.volumes,
-                            ],
-                        }),
-                    },
-                },
+                replicas: settings.replicas,
+                selector: this.selector,
+                labels,
+                consulService,
+                serviceAccountName: JOB_SUPERVISOR,
+                pool: "job-grid",
+                dataCenter: dc.name,
+                // a job may run to its soft limit after the pod is asked to stop
+                terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
+                containers: [
+                    customerContainer("app", world.images.runtime, APP_PORT, settings.resources),
+                    container({
+                        name: JOB_SUPERVISOR,
+                        image: world.images.jobSupervisor,
+                        args: ["--config=/etc/job-supervisor/supervisor.json"],
+                        env: [
+                            { name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCP_CREDENTIALS_DIR}/credentials.json` },
+                            fieldEnv("POD_NAME", "metadata.name"),
+                            fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                        ],
+                        volumeMounts: [
+                            { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
+                            { name: "gcp-token", mountPath: GCP_TOKEN_DIR, readOnly: true },
+                            { name: "gcp-credentials", mountPath: GCP_CREDENTIALS_DIR, readOnly: true },
+                            { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
+                        ],
+                    }),
+                    dataplane.container,
+                ],
+                volumes: [
+                    tmpVolume(),
+                    { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
+                    { name: "gcp-credentials", configMap: { name: credentialsName } },
+                    audienceTokenVolume("gcp-token", identity.tokenAudience),
+                    kubeApiVolume(),
+                    ...dataplane.volumes,
+                ],
             },
-            // the scaler owns spec.replicas
-            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, credentials], ignoreChanges: ["spec.replicas"] },
+            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, credentials] },
         );
         new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name: JOB_GRID, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } } }, o);
         allowPolicy(

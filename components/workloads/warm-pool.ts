@@ -5,7 +5,8 @@ import { POOL_KEY } from "../clusters/sandbox-pools";
 import { Broker, BROKER_SELECTOR } from "./broker";
 import type { GridArgs } from "./args";
 import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
-import { CUSTOMER_CODE_LABEL, hardenedPod, memberLabel, customerContainer, sandboxScheduling, tmpVolume } from "./pod-spec";
+import { memberLabel, customerContainer, tmpVolume } from "./pod-spec";
+import { gridDeployment } from "./grid-deployment";
 import { Scaler } from "./scaler";
 
 export const WARM_POOL = "warm-pool";
@@ -42,31 +43,22 @@ export class WarmPool extends pulumi.ComponentResource {
         // Only the dataplane sidecar uses this identity (its Consul login token); no Role is bound.
         const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
         const dataplane = args.consul.sidecar();
-        this.deployment = new k8s.apps.v1.Deployment(
+        this.deployment = gridDeployment(
             name,
             {
                 metadata: meta,
-                spec: {
-                    replicas: settings.replicas,
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
-                    selector: { matchLabels: this.selector },
-                    template: {
-                        metadata: { labels: { ...labels, ...this.selector, [CUSTOMER_CODE_LABEL]: "true", "globalgrid.dev/consul-service": consulService } },
-                        spec: hardenedPod({
-                            serviceAccountName: WARM_POOL,
-                            ...sandboxScheduling("warm-pool", dc.name, this.selector),
-                            terminationGracePeriodSeconds: 30,
-                            containers: [
-                                customerContainer("runtime", world.images.runtime, RUNTIME_PORT, settings.resources),
-                                dataplane.container,
-                            ],
-                            volumes: [tmpVolume(), ...dataplane.volumes],
-                        }),
-                    },
-                },
+                replicas: settings.replicas,
+                selector: this.selector,
+                labels,
+                consulService,
+                serviceAccountName: WARM_POOL,
+                pool: "warm-pool",
+                dataCenter: dc.name,
+                terminationGracePeriodSeconds: 30,
+                containers: [customerContainer("runtime", world.images.runtime, RUNTIME_PORT, settings.resources), dataplane.container],
+                volumes: [tmpVolume(), ...dataplane.volumes],
             },
-            // the scaler owns spec.replicas
-            { ...o, dependsOn: [...args.dependsOn, sa], ignoreChanges: ["spec.replicas"] },
+            { ...o, dependsOn: [...args.dependsOn, sa] },
         );
         new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: { maxUnavailable: "25%", selector: { matchLabels: this.selector } } }, o);
         allowPolicy(

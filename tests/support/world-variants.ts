@@ -1,3 +1,5 @@
+import { parseWorld, WorldConfigError } from "../../components/config/load";
+import type { ConfigIssue } from "../../components/config/rules";
 import { loadWorldDocument } from "../../engine/stack-config";
 
 /** A deep copy of a stack's `globalgrid:world`, for tests that derive variants of it. */
@@ -21,4 +23,15 @@ export function stagingPlusRegion(): Record<string, any> {
     const w = worldOf("staging");
     w.continents.eu.regions.mil = { location: "europe-west8", cidr: "10.18.0.0/16", dataCenters: { mil1: { zone: "europe-west8-a" } } };
     return w;
+}
+
+/** The problems parseWorld reports for a raw world (none when it is valid). */
+export function configProblems(world: unknown): ConfigIssue[] {
+    try {
+        parseWorld(world);
+    } catch (e) {
+        if (e instanceof WorldConfigError) return e.issues;
+        throw e;
+    }
+    return [];
 }
