@@ -33,6 +33,9 @@ export interface Graph {
 // waitForRPCs is exported by the runtime's settings module but not by its public index.
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
+/** Frames kept in the SDK's per-promise debug stacks while a program runs. */
+const PROMISE_STACK_FRAMES = 0;
+
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
@@ -64,12 +67,15 @@ async function runOnce(opts: RunOptions): Promise<Graph> {
     const started = process.hrtime.bigint();
     const progress = opts.onProgress && setInterval(() => opts.onProgress?.(resources.length), 250);
     let error: Error | undefined;
-    // The SDK captures `new Error().stack` for every promise it tracks; with ts-node's source-map
-    // support each capture maps every frame through source maps, which dominated evaluation time.
-    // V8's plain formatting is used while the program runs (see docs/performance.md).
-    const errorClass = Error as { prepareStackTrace?: unknown };
-    const prepareStackTrace = errorClass.prepareStackTrace;
+    // The SDK captures `new Error().stack` for every promise it tracks (only to debug leaked
+    // promises); with ts-node's source-map support each capture mapped every frame through source
+    // maps, which dominated evaluation time. While the program runs, stacks use V8's plain
+    // formatting and a short limit (the SDK lifts the limit itself where it needs a resource's
+    // source position). See docs/performance.md.
+    const errorClass = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
+    const { prepareStackTrace, stackTraceLimit } = errorClass;
     errorClass.prepareStackTrace = undefined;
+    errorClass.stackTraceLimit = PROMISE_STACK_FRAMES;
     try {
         await pulumi.runtime.runInPulumiStack(async () => program());
     } catch (e) {
@@ -77,6 +83,7 @@ async function runOnce(opts: RunOptions): Promise<Graph> {
     }
     await settings.waitForRPCs().catch((e: Error) => (error ??= e));
     errorClass.prepareStackTrace = prepareStackTrace;
+    errorClass.stackTraceLimit = stackTraceLimit;
     if (progress) clearInterval(progress);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stackResource = resources.find((r) => r.type === STACK_TYPE);

@@ -379,6 +379,31 @@ describe("data-center grids", () => {
                 }
             });
 
+            it("lets only the job-grid scaler read the backlog metric: its own principal, read-only metrics, keyless", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of dcs) {
+                    const v = dcView(g, dc);
+                    const ns = names.dataCenterNamespace(dc.name);
+                    const viewers = v.ofType("gcp:projects/iAMMember:IAMMember");
+                    assert.equal(viewers.length, 1, `${dc.name}: one project grant`);
+                    assert.equal(at(viewers[0].inputs, "role"), "roles/monitoring.viewer");
+                    const supervisor = at(v.ofType(IAM_MEMBER)[0].inputs, "member") as string;
+                    assert.equal(at(viewers[0].inputs, "member"), supervisor.replace(/job-supervisor$/, "job-grid-scaler"));
+                    assert.ok(at(viewers[0].inputs, "member") !== supervisor, "the scaler has its own principal");
+                    assert.equal(viewers[0].parent, g.get("globalgrid:workload:Scaler", `${dc.name}-job-grid-scaler`).urn);
+                    const scaler = v.k8s(DEPLOYMENT, "job-grid-scaler");
+                    assert.ok(isTokenVolume(volume(scaler, "gcp-token")));
+                    assert.deepEqual(mountersOf(scaler, "gcp-token"), ["scaler"]);
+                    const creds = json(v.k8s(CONFIG_MAP, "job-grid-scaler-gcp-credentials"), "credentials.json");
+                    assert.equal(creds.type, "external_account");
+                    assert.ok(scaler.dependencies.includes(viewers[0].urn), "the scaler starts once it may read metrics");
+                    // the warm pool's scaler reads Consul only: no Google credentials
+                    const warm = v.k8s(DEPLOYMENT, "warm-pool-scaler");
+                    assert.equal(volume(warm, "gcp-token"), undefined);
+                    assert.equal(ns, at(scaler.inputs, "metadata.namespace"));
+                }
+            });
+
             it("creates no service account key or static cloud credential anywhere", async () => {
                 const g = await stackGraph(stack);
                 const keys = g.resources.filter((r) => /serviceaccount\/key|serviceAccountKey|hmacKey|iam\/accessKey/i.test(r.type));

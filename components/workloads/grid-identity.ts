@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
 import type { Region, World } from "../config/model";
 import type { Names } from "../naming";
 import type { DataPlaneCluster } from "../tiers/region";
+import { audienceTokenVolume } from "./pod-spec";
 
 /**
  * Keyless Google Cloud identity for a region's Kubernetes service accounts: a projected token of
@@ -99,4 +101,47 @@ export function externalAccountConfig(identity: GridIdentity, tokenPath: string)
             2,
         ),
     );
+}
+
+/** Where a container finds its Google credentials: the projected token and the ADC file beside it. */
+export const GCP_TOKEN_DIR = "/var/run/secrets/gcp";
+export const GCP_CREDENTIALS_DIR = "/etc/gcp";
+
+export interface GoogleCredentials {
+    /** the ConfigMap holding the external-account credential configuration */
+    configMap: k8s.core.v1.ConfigMap;
+    /** pod volumes: the projected token (audience = the identity provider) and the ConfigMap */
+    volumes: k8s.types.input.core.v1.Volume[];
+    /** mounts and env for the ONE container that may call Google APIs */
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    env: k8s.types.input.core.v1.EnvVar[];
+}
+
+/**
+ * Keyless Google credentials for one container: an external-account configuration in a ConfigMap
+ * and a projected service-account token whose audience is the identity provider. Only the container
+ * that receives `volumeMounts` can read them.
+ */
+export function googleCredentials(
+    name: string,
+    args: { identity: GridIdentity; configMapName: string; namespace: string; labels: Record<string, string> },
+    opts: pulumi.CustomResourceOptions,
+): GoogleCredentials {
+    const configMap = new k8s.core.v1.ConfigMap(
+        name,
+        {
+            metadata: { name: args.configMapName, namespace: args.namespace, labels: args.labels },
+            data: { "credentials.json": externalAccountConfig(args.identity, `${GCP_TOKEN_DIR}/token`) },
+        },
+        opts,
+    );
+    return {
+        configMap,
+        volumes: [audienceTokenVolume("gcp-token", args.identity.tokenAudience), { name: "gcp-credentials", configMap: { name: args.configMapName } }],
+        volumeMounts: [
+            { name: "gcp-token", mountPath: GCP_TOKEN_DIR, readOnly: true },
+            { name: "gcp-credentials", mountPath: GCP_CREDENTIALS_DIR, readOnly: true },
+        ],
+        env: [{ name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCP_CREDENTIALS_DIR}/credentials.json` }],
+    };
 }

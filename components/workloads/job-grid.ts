@@ -4,9 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels } from "../labels";
 import { POOL_KEY } from "../clusters/sandbox-pools";
 import type { GridArgs } from "./args";
-import { externalAccountConfig, type GridIdentity } from "./grid-identity";
+import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
-import { audienceTokenVolume, container, fieldEnv, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, tmpVolume } from "./pod-spec";
+import { container, fieldEnv, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, tmpVolume } from "./pod-spec";
 import { gridDeployment } from "./grid-deployment";
 import { Scaler } from "./scaler";
 
@@ -17,9 +17,6 @@ export const JOB_SUPERVISOR = "job-supervisor";
 export const JOB_MEMBER = "jobs";
 export const JOB_DETACHED = "running";
 export const APP_PORT = 8080;
-/** where the supervisor finds its Google credentials: the projected token and the ADC file beside it */
-export const GCP_TOKEN_DIR = "/var/run/secrets/gcp";
-export const GCP_CREDENTIALS_DIR = "/etc/gcp";
 /** Supervisor: read and relabel (detach) its pod, delete it once the job is done or out of time. */
 export const SUPERVISOR_RULE = { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch", "delete"] };
 
@@ -82,12 +79,7 @@ export class JobGrid extends pulumi.ComponentResource {
             ),
         );
         const supervisorConfig = new k8s.core.v1.ConfigMap(`${name}-supervisor`, { metadata: supMeta, data: { "supervisor.json": supervisorSettings } }, o);
-        const credentialsName = `${JOB_SUPERVISOR}-gcp-credentials`;
-        const credentials = new k8s.core.v1.ConfigMap(
-            `${name}-gcp-credentials`,
-            { metadata: { ...supMeta, name: credentialsName }, data: { "credentials.json": externalAccountConfig(identity, `${GCP_TOKEN_DIR}/token`) } },
-            o,
-        );
+        const google = googleCredentials(`${name}-gcp-credentials`, { identity, configMapName: `${JOB_SUPERVISOR}-gcp-credentials`, namespace, labels: supMeta.labels }, o);
 
         const dataplane = args.consul.sidecar();
         this.deployment = gridDeployment(
@@ -110,14 +102,13 @@ export class JobGrid extends pulumi.ComponentResource {
                         image: world.images.jobSupervisor,
                         args: ["--config=/etc/job-supervisor/supervisor.json"],
                         env: [
-                            { name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCP_CREDENTIALS_DIR}/credentials.json` },
+                            ...google.env,
                             fieldEnv("POD_NAME", "metadata.name"),
                             fieldEnv("POD_NAMESPACE", "metadata.namespace"),
                         ],
                         volumeMounts: [
                             { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
-                            { name: "gcp-token", mountPath: GCP_TOKEN_DIR, readOnly: true },
-                            { name: "gcp-credentials", mountPath: GCP_CREDENTIALS_DIR, readOnly: true },
+                            ...google.volumeMounts,
                             { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
                         ],
                     }),
@@ -126,13 +117,12 @@ export class JobGrid extends pulumi.ComponentResource {
                 volumes: [
                     tmpVolume(),
                     { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
-                    { name: "gcp-credentials", configMap: { name: credentialsName } },
-                    audienceTokenVolume("gcp-token", identity.tokenAudience),
+                    ...google.volumes,
                     kubeApiVolume(),
                     ...dataplane.volumes,
                 ],
             },
-            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, credentials] },
+            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, google.configMap] },
         );
         new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name: JOB_GRID, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } } }, o);
         allowPolicy(
@@ -158,6 +148,8 @@ export class JobGrid extends pulumi.ComponentResource {
                 minReplicas: settings.minReplicas,
                 maxReplicas: settings.maxReplicas,
                 policy: { kind: "backlog", backlogPerPod: settings.backlogPerPod, lookAheadSeconds: settings.lookAheadSeconds, subscription: args.subscription.id },
+                // reads the subscription's backlog metric from Cloud Monitoring
+                google: { identity, project: world.gcpProject },
                 consulService,
                 consul: args.consul,
                 image: world.images.scaler,

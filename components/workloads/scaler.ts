@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
+import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
 
@@ -12,7 +14,9 @@ export type ScalingPolicy =
     | { kind: "backlog"; backlogPerPod: number; lookAheadSeconds: number; subscription: pulumi.Input<string> };
 
 export interface ScalerArgs extends PlacedWorkloadArgs {
-    namespace: pulumi.Input<string>;
+    /** set when the policy reads Cloud Monitoring (the job backlog): keyless credentials and metric read access */
+    google?: { identity: GridIdentity; project: string };
+    namespace: string;
     /** the Deployment this scaler resizes (its only RBAC target) */
     target: string;
     minReplicas: number;
@@ -67,6 +71,7 @@ export class Scaler extends pulumi.ComponentResource {
         const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "scaler.json": settings } }, o);
 
         const consul = args.consul.apiAccess();
+        const google = args.google && this.googleAccess(name, args, labels, o);
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
@@ -85,21 +90,22 @@ export class Scaler extends pulumi.ComponentResource {
                                     name: "scaler",
                                     image: args.image,
                                     args: ["--config=/etc/scaler/scaler.json"],
-                                    env: consul.env,
+                                    env: [...consul.env, ...(google?.env ?? [])],
                                     volumeMounts: [
                                         { name: "settings", mountPath: "/etc/scaler", readOnly: true },
                                         { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
                                         { name: "tmp", mountPath: "/tmp" },
                                         ...consul.volumeMounts,
+                                        ...(google?.volumeMounts ?? []),
                                     ],
                                 }),
                             ],
-                            volumes: [{ name: "settings", configMap: { name: this.name } }, kubeApiVolume(), tmpVolume(), ...consul.volumes],
+                            volumes: [{ name: "settings", configMap: { name: this.name } }, kubeApiVolume(), tmpVolume(), ...consul.volumes, ...(google?.volumes ?? [])],
                         }),
                     },
                 },
             },
-            { ...o, dependsOn: [config, sa] },
+            { ...o, dependsOn: [config, sa, ...(google ? [google.configMap, google.viewer] : [])] },
         );
         allowPolicy(
             name,
@@ -115,5 +121,17 @@ export class Scaler extends pulumi.ComponentResource {
             o,
         );
         this.registerOutputs({ deployment: this.name, target: args.target });
+    }
+
+    /**
+     * Pub/Sub exposes a subscription's backlog only as Cloud Monitoring metrics, and Monitoring read
+     * access is granted per project: the scaler's own principal gets `monitoring.viewer` (read-only
+     * metrics), nothing on Pub/Sub itself.
+     */
+    private googleAccess(name: string, args: ScalerArgs, labels: Record<string, string>, o: pulumi.CustomResourceOptions) {
+        const { identity, project } = args.google!;
+        const viewer = new gcp.projects.IAMMember(`${name}-metrics-viewer`, { project, role: "roles/monitoring.viewer", member: identity.principal(args.namespace, this.name) }, { parent: this });
+        const creds = googleCredentials(`${name}-gcp-credentials`, { identity, configMapName: `${this.name}-gcp-credentials`, namespace: args.namespace, labels }, o);
+        return { ...creds, viewer };
     }
 }
