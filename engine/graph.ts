@@ -3,6 +3,14 @@ import type { Graph } from "./run";
 
 export const TIER_TYPES = ["globalgrid:tier:Global", "globalgrid:tier:Continent", "globalgrid:tier:Region", "globalgrid:tier:DataCenter"] as const;
 
+/** How people call each tier in the plan's tree and diff. */
+export const TIER_LABEL: Record<string, string> = {
+    "globalgrid:tier:Global": "global",
+    "globalgrid:tier:Continent": "continent",
+    "globalgrid:tier:Region": "region",
+    "globalgrid:tier:DataCenter": "data center",
+};
+
 /** Index over a recorded graph: lookups by URN, type and parent, and the tier path of every resource. */
 export class GraphIndex {
     readonly byUrn = new Map<string, RecordedResource>();

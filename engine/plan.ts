@@ -1,4 +1,4 @@
-import type { GraphIndex } from "./graph";
+import { TIER_LABEL, type GraphIndex } from "./graph";
 import { STACK_TYPE } from "./run";
 import { redact } from "./values";
 
@@ -42,12 +42,6 @@ export function toPlan(g: GraphIndex): Plan {
     };
 }
 
-const TIER_LABEL: Record<string, string> = {
-    "globalgrid:tier:Global": "global",
-    "globalgrid:tier:Continent": "continent",
-    "globalgrid:tier:Region": "region",
-    "globalgrid:tier:DataCenter": "data center",
-};
 
 /** The tier tree with, per tier, the resources it owns directly (not in a nested tier) and below. */
 export function tierTree(g: GraphIndex): string {

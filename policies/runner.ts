@@ -160,6 +160,20 @@ const freeze = (o: unknown): unknown => {
     return o;
 };
 
+/** What resource and stack policies both see of a resource: frozen plain props (inputs or state), options, type tests. */
+function resourceView(r: RecordedResource, values: Record<string, unknown>) {
+    const props = freeze(reveal(values)) as Record<string, unknown>;
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        isType: (cls: unknown) => isTypeOf(r.type, cls),
+        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+    };
+}
+
 /** Runs every policy on the recorded resources. */
 export async function runPolicies(policies: Policies, resources: RecordedResource[], opts: RunPoliciesOptions = {}): Promise<PolicyRun> {
     const config = opts.config ?? {};
@@ -207,16 +221,12 @@ export async function runPolicies(policies: Policies, resources: RecordedResourc
                     continue;
                 }
                 for (const validate of validations) {
-                    const props = freeze(reveal(r.inputs)) as Record<string, unknown>;
+                    const view = resourceView(r, r.inputs);
                     const args: ResourceValidationArgs = {
-                        type: r.type,
-                        props,
-                        urn: r.urn,
-                        name: r.name,
-                        opts: optionsOf(r),
+                        ...view,
+                        // the same props object; only the declared type differs between resource and stack policies
+                        asType: view.asType as unknown as ResourceValidationArgs["asType"],
                         stackTags,
-                        isType: (cls) => isTypeOf(r.type, cls),
-                        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
                         getConfig,
                         notApplicable: throwNotApplicable,
                     };
@@ -235,18 +245,7 @@ export async function runPolicies(policies: Policies, resources: RecordedResourc
             }
             const objects = new Map<string, PolicyResource>();
             for (const r of resources) {
-                const props = freeze(reveal(r.outputs)) as Record<string, unknown>;
-                const res: PolicyResource = {
-                    type: r.type,
-                    props,
-                    urn: r.urn,
-                    name: r.name,
-                    opts: optionsOf(r),
-                    dependencies: [],
-                    propertyDependencies: {},
-                    isType: (cls) => isTypeOf(r.type, cls),
-                    asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
-                };
+                const res: PolicyResource = { ...resourceView(r, r.outputs), dependencies: [], propertyDependencies: {} };
                 const provider = providerOf(r);
                 if (provider) res.provider = provider;
                 objects.set(r.urn, res);

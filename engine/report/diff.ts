@@ -4,7 +4,7 @@
  * reviewer of an "add region" pull request must not miss.
  */
 import type { Plan, PlanResource } from "../plan";
-import { TIER_TYPES } from "../graph";
+import { TIER_LABEL, TIER_TYPES } from "../graph";
 import { STACK_TYPE } from "../run";
 
 /** Types whose replacement or deletion loses data or identity. Anything `protect`ed counts too. */
@@ -63,19 +63,12 @@ export interface PlanDiff {
     tiers: TierDiff[];
 }
 
-const TIER_WORD: Record<string, string> = {
-    "globalgrid:tier:Global": "global",
-    "globalgrid:tier:Continent": "continent",
-    "globalgrid:tier:Region": "region",
-    "globalgrid:tier:DataCenter": "data center",
-};
-
 function tierOf(plan: Plan): (r: PlanResource) => string {
     const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
     return (r) => {
         const path: string[] = [];
         for (let cur: PlanResource | undefined = r; cur; cur = cur.parent ? byUrn.get(cur.parent) : undefined) {
-            if ((TIER_TYPES as readonly string[]).includes(cur.type)) path.unshift(cur.type === "globalgrid:tier:Global" && cur.name === "global" ? "global" : `${TIER_WORD[cur.type]} ${cur.name}`);
+            if ((TIER_TYPES as readonly string[]).includes(cur.type)) path.unshift(cur.type === "globalgrid:tier:Global" && cur.name === "global" ? "global" : `${TIER_LABEL[cur.type]} ${cur.name}`);
         }
         return path.join(" > ") || "(stack)";
     };
@@ -114,7 +107,7 @@ export function diffPlans(baseline: Plan, current: Plan): PlanDiff {
         return tiers.get(t) as TierDiff;
     };
     // tiers in the order of the current plan, then tiers that only the baseline has
-    for (const r of [...current.resources, ...baseline.resources]) if (TIER_WORD[r.type]) tierDiff(after.has(r.urn) ? tierNow(r) : tierThen(r));
+    for (const r of [...current.resources, ...baseline.resources]) if (TIER_LABEL[r.type]) tierDiff(after.has(r.urn) ? tierNow(r) : tierThen(r));
     let unchanged = 0;
     const stateful: PlanDiff["stateful"] = [];
     for (const r of current.resources) {
