@@ -10,6 +10,7 @@ export const LIMITS = {
     gcpResource: 63,
     gcpServiceAccountId: 30,
     gcpWorkloadIdentityPool: 32,
+    gcpWorkloadIdentityProvider: 32,
     pubsub: 255,
     dnsLabel: 63,
     awsLoadBalancer: 32,
@@ -114,6 +115,14 @@ export class Names {
     gridServiceAccount(dc: string): string {
         return `${this.prefix}-${dc}-grid`;
     }
+    /** the node service account of a GKE cluster (physical cluster name, see above) */
+    nodeServiceAccount(cluster: string): string {
+        return `${cluster}-nodes`;
+    }
+    /** the OIDC provider of an aws region's workload identity pool (4..32 characters) */
+    workloadIdentityProvider(region: string): string {
+        return `${region}-eks-oidc`;
+    }
 
     /** All names a region and its data centers put in the clouds, with the limit each must respect. */
     regionNames(region: string, cloud: "gcp" | "aws", dataCenters: string[]): PhysicalName[] {
@@ -124,7 +133,7 @@ export class Names {
             { kind: "gcpResource", value: this.controlPlaneLoadBalancer(region) },
         ];
         if (cloud === "gcp") {
-            names.push({ kind: "gkeCluster", value: cluster });
+            names.push({ kind: "gkeCluster", value: cluster }, { kind: "gcpServiceAccountId", value: this.nodeServiceAccount(cluster) });
             for (const dc of dataCenters) {
                 names.push({ kind: "gkeNodePool", value: this.dataCenterPool(dc, "warm-pool") });
                 names.push({ kind: "gkeNodePool", value: this.dataCenterPool(dc, "job-grid") });
@@ -138,6 +147,7 @@ export class Names {
                 { kind: "awsTargetGroup", value: this.controlPlaneTargetGroup(region) },
                 { kind: "s3Bucket", value: this.caBundleBucket(region) },
                 { kind: "gcpWorkloadIdentityPool", value: this.workloadIdentityPool(region) },
+                { kind: "gcpWorkloadIdentityProvider", value: this.workloadIdentityProvider(region) },
             );
             for (const dc of dataCenters) {
                 names.push({ kind: "awsEksNodeGroup", value: this.eksNodeGroup(cluster, this.dataCenterPool(dc, "warm-pool")) });

@@ -62,7 +62,7 @@ describe("clusters", () => {
                             r = g.get("gcp:container/nodePool:NodePool", `${dc.name}-${pool}`);
                             assert.deepEqual(r.inputs.nodeLocations, [dc.zone]);
                             assert.equal(r.inputs.name, names.dataCenterPool(dc.name, pool));
-                            assert.equal(at(r.inputs, "nodeConfig.sandboxConfig.type"), "gvisor");
+                            assert.equal(at(r.inputs, "nodeConfig.sandboxConfig.type"), "GVISOR");
                             assert.equal(at(r.inputs, "nodeConfig.workloadMetadataConfig.mode"), "GKE_METADATA");
                             assert.deepEqual(at(r.inputs, "nodeConfig.labels"), label);
                             assert.deepEqual(at(r.inputs, "nodeConfig.taints"), [taint]);

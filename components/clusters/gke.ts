@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import { layout } from "../network/cidr";
+import { layout, parseCidr } from "../network/cidr";
+import { gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
+import type { ProjectApis } from "../project/services";
 import { gkeKubeconfig } from "./kubeconfig";
+import { createNodeIdentity, type NodeIdentity } from "./node-identity";
 
 export interface GkeClusterArgs {
     /** physical cluster name (see naming.ts) */
@@ -22,8 +25,12 @@ export interface GkeClusterArgs {
     labels: Record<string, string>;
     /** prod: deletion protection in GCP and `protect` in Pulumi */
     protect: boolean;
-    /** static external addresses for Cloud NAT (default 2): the cluster's known egress IPs */
-    natAddresses?: number;
+    /** the cluster's node service account id (naming.ts `nodeServiceAccount`) */
+    nodeServiceAccountId: string;
+    /** the world's image repository; the nodes get read access to it only */
+    registry: gcp.artifactregistry.Repository;
+    /** the project's enabled APIs (global tier) */
+    apis: ProjectApis;
 }
 
 export interface GkeCluster {
@@ -32,14 +39,20 @@ export interface GkeCluster {
     systemPool: gcp.container.NodePool;
     kubeconfig: pulumi.Output<string>;
     provider: k8s.Provider;
+    /** the service account every node pool of the cluster runs as */
+    nodeIdentity: NodeIdentity;
     /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
     egressIps: pulumi.Output<string>[];
 }
 
-/** Shielded node settings, Workload Identity metadata server and minimal scopes shared by every GKE pool. */
-export function hardenedNodeConfig(machineType: string, labels: Record<string, string>): gcp.types.input.container.NodePoolNodeConfig {
+/**
+ * Shielded node settings, Workload Identity metadata server, the cluster's own node service account
+ * (access is governed by its IAM roles, hence the cloud-platform scope) shared by every GKE pool.
+ */
+export function hardenedNodeConfig(machineType: string, labels: Record<string, string>, serviceAccount: pulumi.Input<string>): gcp.types.input.container.NodePoolNodeConfig {
     return {
         machineType,
+        serviceAccount,
         imageType: "COS_CONTAINERD",
         diskType: "pd-balanced",
         diskSizeGb: 100,
@@ -57,7 +70,8 @@ export function hardenedNodeConfig(machineType: string, labels: Record<string, s
  * a system node pool and a Kubernetes provider for it.
  */
 export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pulumi.Resource): GkeCluster {
-    const opts = { parent };
+    const { apis } = args;
+    const compute = { parent, dependsOn: apis.after("compute") };
     const subnetwork = new gcp.compute.Subnetwork(
         `${name}-subnet`,
         {
@@ -73,18 +87,21 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             ],
             logConfig: { aggregationInterval: "INTERVAL_5_SEC", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
         },
-        opts,
+        compute,
     );
-    const router = new gcp.compute.Router(`${name}-router`, { name: `${args.clusterName}-router`, project: args.project, region: args.location, network: args.network }, opts);
+    const router = new gcp.compute.Router(`${name}-router`, { name: `${args.clusterName}-router`, project: args.project, region: args.location, network: args.network }, compute);
     // Reserved addresses (MANUAL_ONLY) so the egress IPs are known: the control planes' load
-    // balancers admit the data centers by them.
+    // balancers admit the data centers by them. Enough for the most nodes the pod range can hold
+    // (config/rules.ts keeps every region below it), each with its minimum NAT ports: so adding a
+    // data center never changes the gateway or the load balancers' allow lists.
+    const nodeCeiling = gkeNodeCeiling(parseCidr(layout.gkePods(args.cidr))!.prefix);
     const natIps = Array.from(
-        { length: args.natAddresses ?? 2 },
+        { length: natAddressesFor(nodeCeiling) },
         (_, i) =>
             new gcp.compute.Address(
                 `${name}-nat-${i}`,
                 { name: `${args.clusterName}-nat-${i}`, project: args.project, region: args.location, addressType: "EXTERNAL", networkTier: "PREMIUM", labels: args.labels },
-                { parent, protect: args.protect },
+                { ...compute, protect: args.protect },
             ),
     );
     new gcp.compute.RouterNat(
@@ -98,10 +115,17 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             natIps: natIps.map((a) => a.selfLink),
             sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
             subnetworks: [{ name: subnetwork.id, sourceIpRangesToNats: ["ALL_IP_RANGES"] }],
+            // every pod dials the same load balancer address: see network/cloud-nat.ts
+            enableDynamicPortAllocation: true,
+            enableEndpointIndependentMapping: false,
+            minPortsPerVm: NAT_MIN_PORTS_PER_VM,
+            maxPortsPerVm: NAT_MAX_PORTS_PER_VM,
+            tcpTimeWaitTimeoutSec: NAT_TCP_TIME_WAIT_SECONDS,
             logConfig: { enable: true, filter: "ERRORS_ONLY" },
         },
-        opts,
+        compute,
     );
+    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis }, parent);
     const cluster = new gcp.container.Cluster(
         name,
         {
@@ -113,8 +137,11 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             subnetwork: subnetwork.id,
             networkingMode: "VPC_NATIVE",
             ipAllocationPolicy: { clusterSecondaryRangeName: "pods", servicesSecondaryRangeName: "services" },
+            // The default pool only exists while the cluster is created, then is removed; it still
+            // boots a node, so it runs as the cluster's node account, not the Compute Engine default.
             removeDefaultNodePool: true,
             initialNodeCount: 1,
+            nodeConfig: hardenedNodeConfig(args.systemPool.machineType, args.labels, nodeIdentity.email),
             privateClusterConfig: {
                 enablePrivateNodes: true,
                 enablePrivateEndpoint: false,
@@ -132,7 +159,13 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             resourceLabels: args.labels,
             deletionProtection: args.protect,
         },
-        { parent, protect: args.protect, ignoreChanges: ["initialNodeCount"] },
+        {
+            parent,
+            protect: args.protect,
+            // nodeConfig describes the removed default pool only; the API reports it differently afterwards
+            ignoreChanges: ["initialNodeCount", "nodeConfig"],
+            dependsOn: [...apis.after("container", "compute", "binaryauthorization", "logging", "monitoring"), ...nodeIdentity.grants],
+        },
     );
     const systemPool = new gcp.container.NodePool(
         `${name}-system`,
@@ -141,13 +174,29 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             project: args.project,
             cluster: cluster.name,
             location: args.location,
-            autoscaling: { minNodeCount: args.systemPool.minNodes, maxNodeCount: args.systemPool.maxNodes },
+            ...autoscaledPoolSize(args.systemPool),
             management: { autoRepair: true, autoUpgrade: true },
-            nodeConfig: { ...hardenedNodeConfig(args.systemPool.machineType, args.labels), labels: { "globalgrid.dev/pool": "system" } },
+            nodeConfig: { ...hardenedNodeConfig(args.systemPool.machineType, args.labels, nodeIdentity.email), labels: { "globalgrid.dev/pool": "system" } },
         },
-        opts,
+        { parent, ...nodePoolOptions(apis, nodeIdentity) },
     );
     const kubeconfig = gkeKubeconfig(args.clusterName, cluster.endpoint, cluster.masterAuth.clusterCaCertificate.apply((c) => c ?? ""));
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
-    return { cluster, subnetwork, systemPool, kubeconfig, provider, egressIps: natIps.map((a) => a.address) };
+    return { cluster, subnetwork, systemPool, kubeconfig, provider, nodeIdentity, egressIps: natIps.map((a) => a.address) };
+}
+
+/**
+ * An autoscaled pool's size: it starts at its minimum (the provider would send 0 otherwise, so an
+ * empty pool would wait for the autoscaler). Both counts are per zone of the pool's node locations.
+ */
+export function autoscaledPoolSize(nodes: { minNodes: number; maxNodes: number }): Pick<gcp.container.NodePoolArgs, "initialNodeCount" | "autoscaling"> {
+    return { initialNodeCount: nodes.minNodes, autoscaling: { minNodeCount: nodes.minNodes, maxNodeCount: nodes.maxNodes } };
+}
+
+/**
+ * Options of every GKE node pool: after the APIs and the node account's grants; `initialNodeCount`
+ * ignored after creation (the autoscaler moves the size, and a change would recreate the pool).
+ */
+export function nodePoolOptions(apis: ProjectApis, nodeIdentity: NodeIdentity): pulumi.CustomResourceOptions {
+    return { dependsOn: [...apis.after("container", "compute"), ...nodeIdentity.grants], ignoreChanges: ["initialNodeCount"] };
 }

@@ -6,7 +6,11 @@ import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import type { DataPlaneCluster } from "../tiers/region";
 import { layout } from "../network/cidr";
-import { hardenedNodeConfig } from "./gke";
+import type { ProjectApis } from "../project/services";
+import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke";
+
+/** GKE Sandbox: the only value the provider accepts for `sandboxConfig.type` (lowercase belongs to the removed `sandboxType`). */
+export const GKE_SANDBOX_TYPE = "GVISOR";
 
 export type GridPool = "warm-pool" | "job-grid";
 export const GRID_POOLS: GridPool[] = ["warm-pool", "job-grid"];
@@ -28,6 +32,8 @@ export interface SandboxPoolsArgs {
     dataCenter: DataCenter;
     dataPlane: DataPlaneCluster;
     placement: Placement;
+    /** the project's enabled APIs (global tier) */
+    apis: ProjectApis;
 }
 
 /** Node labels every sandboxed grid pool carries. */
@@ -98,16 +104,17 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
                     cluster: dataPlane.gke.cluster.name,
                     location: region.location,
                     nodeLocations: [dc.zone],
-                    autoscaling: { minNodeCount: grid.nodes.minNodes, maxNodeCount: grid.nodes.maxNodes },
+                    // one zone: the per-zone counts are the pool's counts
+                    ...autoscaledPoolSize(grid.nodes),
                     management: { autoRepair: true, autoUpgrade: true },
                     nodeConfig: {
-                        ...hardenedNodeConfig(grid.machineType, gcpLabels(pool, args.placement)),
-                        sandboxConfig: { type: "gvisor" },
+                        ...hardenedNodeConfig(grid.machineType, gcpLabels(pool, args.placement), dataPlane.gke.nodeIdentity.email),
+                        sandboxConfig: { type: GKE_SANDBOX_TYPE },
                         labels: poolLabels(pool, dc.name),
                         taints: [{ ...taint, effect: "NO_SCHEDULE" }],
                     },
                 },
-                { parent },
+                { parent, ...nodePoolOptions(args.apis, dataPlane.gke.nodeIdentity) },
             );
             out[pool] = { name: np.name, resource: np };
         } else {

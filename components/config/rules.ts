@@ -82,6 +82,7 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
     limitsCheck("environment", [
         { kind: "gkeCluster", value: names.globalCluster() },
         { kind: "gcpServiceAccountId", value: names.dispatcherServiceAccount() },
+        { kind: "gcpServiceAccountId", value: names.nodeServiceAccount(names.globalCluster()) },
     ]);
 
     const continentNames = Object.keys(raw.continents);
@@ -93,6 +94,7 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         if (!locRe.test(c.location)) add(`${cp}.location`, `"${c.location}" is not a ${c.cloud} region`);
         claimCidr(c.cidr, `${cp}.cidr`);
         limitsCheck(cp, [{ kind: c.cloud === "gcp" ? "gkeCluster" : "awsEksCluster", value: names.continentCluster(cName) }]);
+        if (c.cloud === "gcp") limitsCheck(cp, [{ kind: "gcpServiceAccountId", value: names.nodeServiceAccount(names.continentCluster(cName)) }]);
         if (c.cloud === "gcp") checkGkeContinentZones(cp, c.location, c.zones);
         else checkEksZones(cp, c.cloud, c.location, c.zones);
         const regionNames = Object.keys(c.regions);

@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import type { Region, World } from "../config/model";
 import { gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
+import type { ProjectApis } from "../project/services";
 import { backlogAgeAlert, deadLetterAlert } from "./alerts";
 import { JOB_SCHEMA_ENCODING, jobSchemaDefinition } from "./job-schema";
 
@@ -18,6 +19,8 @@ export interface JobQueueArgs {
     dispatcher: gcp.serviceaccount.Account;
     /** notification channel ids the alerts are routed to */
     notificationChannels: pulumi.Input<string>[];
+    /** the project's enabled APIs (global tier) */
+    apis: ProjectApis;
 }
 
 const seconds = (n: number) => `${n}s`;
@@ -56,7 +59,8 @@ export class JobQueue extends pulumi.ComponentResource {
         const project = world.gcpProject;
         const jobs = region.jobs;
         const r = region.name;
-        const stateful = { parent: this, protect: region.protect };
+        const pubsub = { parent: this, dependsOn: args.apis.after("pubsub") };
+        const stateful = { ...pubsub, protect: region.protect };
         // Storage only: transit is not enforced because the dispatcher publishes from the global
         // tier and aws grids pull through the global endpoint.
         const messageStoragePolicy = { allowedPersistenceRegions: [region.pubsubLocation] };
@@ -110,7 +114,7 @@ export class JobQueue extends pulumi.ComponentResource {
         const agentPublishesDeadLetters = new gcp.pubsub.TopicIAMMember(
             `${r}-dead-letter-agent-publisher`,
             { project, topic: this.deadLetterTopic.id, role: "roles/pubsub.publisher", member: args.pubsubAgent.member },
-            { parent: this },
+            pubsub,
         );
 
         this.subscription = new gcp.pubsub.Subscription(
@@ -127,28 +131,29 @@ export class JobQueue extends pulumi.ComponentResource {
                 enableExactlyOnceDelivery: jobs.exactlyOnceDelivery,
                 expirationPolicy: NEVER_EXPIRE,
             },
-            { ...stateful, dependsOn: [this.deadLetterSubscription, agentPublishesDeadLetters] },
+            { ...stateful, dependsOn: [...pubsub.dependsOn, this.deadLetterSubscription, agentPublishesDeadLetters] },
         );
         // The agent acks the original message after forwarding it to the dead-letter topic.
         new gcp.pubsub.SubscriptionIAMMember(
             `${r}-jobs-grid-agent-subscriber`,
             { project, subscription: this.subscription.id, role: "roles/pubsub.subscriber", member: args.pubsubAgent.member },
-            { parent: this },
+            pubsub,
         );
         new gcp.pubsub.TopicIAMMember(
             `${r}-jobs-dispatcher-publisher`,
             { project, topic: this.topic.id, role: "roles/pubsub.publisher", member: args.dispatcher.member },
-            { parent: this },
+            pubsub,
         );
 
+        const monitoring = { parent: this, dependsOn: args.apis.after("monitoring") };
         const alertArgs = { project, region: r, channels: args.notificationChannels, userLabels: gcpLabels("jobs-alert", placement) };
         this.alerts = {
             deadLetters: deadLetterAlert(
                 `${r}-jobs-dead-letter-alert`,
                 { ...alertArgs, deadLetterSubscription: this.deadLetterSubscription, jobsSubscriptionName: this.subscription.name, maxDeliveryAttempts: jobs.maxDeliveryAttempts },
-                { parent: this },
+                monitoring,
             ),
-            startSla: backlogAgeAlert(`${r}-jobs-start-sla-alert`, { ...alertArgs, jobsSubscription: this.subscription, startSlaSeconds: jobs.startSlaSeconds }, { parent: this }),
+            startSla: backlogAgeAlert(`${r}-jobs-start-sla-alert`, { ...alertArgs, jobsSubscription: this.subscription, startSlaSeconds: jobs.startSlaSeconds }, monitoring),
         };
 
         this.registerOutputs({ topic: this.topic.id, subscription: this.subscription.id, deadLetterTopic: this.deadLetterTopic.id, deadLetterSubscription: this.deadLetterSubscription.id });

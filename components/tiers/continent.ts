@@ -57,6 +57,9 @@ export class ContinentTier extends pulumi.ComponentResource {
                     systemPool,
                     labels: gcpLabels("control-plane-cluster", placement),
                     protect,
+                    nodeServiceAccountId: names.nodeServiceAccount(clusterName),
+                    registry: args.global.registry,
+                    apis: args.global.apis,
                 },
                 this,
             );

@@ -65,7 +65,9 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             clientSourceIps: args.dataCenterEgressIps,
             placement: args.placement,
         },
-        { parent },
+        // its GCP pieces (on a gcp continent: health check, backend, URL map, proxy, addresses,
+        // TrustConfig, ServerTlsPolicy; on both: the DNS record) wait for the APIs they call
+        { parent, dependsOn: args.global.apis.after("compute", "certificatemanager", "networksecurity", "dns") },
     );
     return { consul, loadBalancer, host: loadBalancer.host };
 }

@@ -9,6 +9,7 @@ import { createSandboxPools, type GridPool, type SandboxPools } from "../cluster
 import { ConsulClient } from "../workloads/consul-client";
 import { JobGrid } from "../workloads/job-grid";
 import { WarmPool } from "../workloads/warm-pool";
+import type { ProjectApis } from "../project/services";
 import type { RegionTier } from "./region";
 
 export interface DataCenterTierArgs {
@@ -17,6 +18,8 @@ export interface DataCenterTierArgs {
     region: Region;
     dataCenter: DataCenter;
     regionTier: RegionTier;
+    /** the project's enabled APIs (global tier) */
+    apis: ProjectApis;
 }
 
 /** Name of the Secret holding the data center's client certificate for the regional control plane. */
@@ -43,7 +46,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.placement = { tier: "datacenter", continent: region.continent, region: region.name, datacenter: dc.name };
         const k8sOpts = { parent: this, provider: regionTier.provider };
 
-        this.pools = createSandboxPools(dc.name, { names, region, dataCenter: dc, dataPlane: regionTier.dataPlane, placement: this.placement }, this);
+        this.pools = createSandboxPools(dc.name, { names, region, dataCenter: dc, dataPlane: regionTier.dataPlane, placement: this.placement, apis: args.apis }, this);
 
         const nsName = names.dataCenterNamespace(dc.name);
         this.namespace = restrictedNamespace(`${dc.name}-ns`, {
@@ -90,7 +93,8 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.jobGrid = new JobGrid(
             `${dc.name}-job-grid`,
             { ...grid, consul: this.consul, identity: regionTier.gridIdentity, subscription: regionTier.jobQueue.subscription, dependsOn: [...gridDeps, this.pools["job-grid"].resource] },
-            { parent: this },
+            // its subscriber grant (Pub/Sub) and its scaler's metrics grant (project IAM)
+            { parent: this, dependsOn: args.apis.after("pubsub", "cloudresourcemanager") },
         );
 
         this.registerOutputs({ namespace: nsName, nodePools: this.nodePoolNames() });

@@ -5,6 +5,7 @@ import type { World } from "../config/model";
 import { gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import { createRootCa, type KeyPair } from "../pki/certificates";
+import { ProjectApis } from "../project/services";
 
 export interface GlobalTierArgs {
     /** the effective world config */
@@ -29,6 +30,8 @@ export class GlobalTier extends pulumi.ComponentResource {
     readonly pubsubAgent: gcp.projects.ServiceIdentity;
     readonly notificationChannels: pulumi.Output<string>[];
     readonly registry: gcp.artifactregistry.Repository;
+    /** the project's enabled APIs: every GCP resource of the world is created after the ones it calls */
+    readonly apis: ProjectApis;
 
     constructor(name: string, args: GlobalTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Global", name, {}, opts);
@@ -37,12 +40,18 @@ export class GlobalTier extends pulumi.ComponentResource {
         const placement: Placement = { tier: "global" };
         const labels = gcpLabels("global", placement);
         const prod = world.environment === "prod";
-        const child = { parent: this };
 
+        this.apis = new ProjectApis(project, this);
+        // before the clusters: their nodes get read access to it
+        this.registry = new gcp.artifactregistry.Repository(
+            "registry",
+            { repositoryId: "globalgrid", project, location: world.global.location, format: "DOCKER", description: "globalgrid images", labels, dockerConfig: { immutableTags: true } },
+            { parent: this, protect: prod, dependsOn: this.apis.after("artifactregistry") },
+        );
         this.network = new gcp.compute.Network(
             "world-network",
             { name: names.worldNetwork(), project, autoCreateSubnetworks: false, routingMode: "GLOBAL", description: "globalgrid world network" },
-            { parent: this, protect: prod },
+            { parent: this, protect: prod, dependsOn: this.apis.after("compute") },
         );
         this.cluster = createGkeCluster(
             "global",
@@ -56,6 +65,9 @@ export class GlobalTier extends pulumi.ComponentResource {
                 systemPool: { machineType: world.global.systemMachineType, minNodes: 1, maxNodes: 3 },
                 labels,
                 protect: prod,
+                nodeServiceAccountId: names.nodeServiceAccount(names.globalCluster()),
+                registry: this.registry,
+                apis: this.apis,
             },
             this,
         );
@@ -71,25 +83,20 @@ export class GlobalTier extends pulumi.ComponentResource {
                 dnssecConfig: { state: "on" },
                 labels,
             },
-            { parent: this, protect: prod },
+            { parent: this, protect: prod, dependsOn: this.apis.after("dns") },
         );
         this.dispatcher = new gcp.serviceaccount.Account(
             "dispatcher",
             { accountId: names.dispatcherServiceAccount(), project, displayName: "globalgrid job dispatcher", description: "Publishes jobs to every region's jobs topic" },
-            child,
+            { parent: this, dependsOn: this.apis.after("iam") },
         );
-        this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, child);
-        this.registry = new gcp.artifactregistry.Repository(
-            "registry",
-            { repositoryId: "globalgrid", project, location: world.global.location, format: "DOCKER", description: "globalgrid images", labels, dockerConfig: { immutableTags: true } },
-            { parent: this, protect: prod },
-        );
+        this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, { parent: this, dependsOn: this.apis.after("serviceusage", "pubsub") });
         this.notificationChannels = world.alertEmails.map(
             (email, i) =>
                 new gcp.monitoring.NotificationChannel(
                     `alerts-email-${i}`,
                     { project, type: "email", displayName: `globalgrid ${world.environment} on-call (${email})`, labels: { email_address: email }, userLabels: labels },
-                    child,
+                    { parent: this, dependsOn: this.apis.after("monitoring") },
                 ).id,
         );
         this.registerOutputs({ cluster: this.cluster.cluster.name, dnsZone: this.dnsZone.name, dispatcher: this.dispatcher.email });

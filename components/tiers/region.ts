@@ -88,6 +88,9 @@ export class RegionTier extends pulumi.ComponentResource {
                     systemPool: region.systemPool,
                     labels: gcpLabels("data-plane-cluster", this.placement),
                     protect: region.protect,
+                    nodeServiceAccountId: names.nodeServiceAccount(clusterName),
+                    registry: args.global.registry,
+                    apis: args.global.apis,
                 },
                 this,
             );
@@ -124,11 +127,11 @@ export class RegionTier extends pulumi.ComponentResource {
 
         this.jobQueue = new JobQueue(
             `${region.name}-jobs`,
-            { world, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels },
+            { world, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels, apis: args.global.apis },
             child,
         );
 
-        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { world, names, region, dataPlane: this.dataPlane }, this);
+        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { world, names, region, dataPlane: this.dataPlane, apis: args.global.apis }, this);
 
         this.controlPlane = createRegionControlPlane(
             {
@@ -145,7 +148,7 @@ export class RegionTier extends pulumi.ComponentResource {
             this,
         );
 
-        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this }, child));
+        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this, apis: args.global.apis }, child));
 
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, namespace: this.namespace.metadata.name });
     }

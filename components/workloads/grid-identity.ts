@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import type { Region, World } from "../config/model";
 import type { Names } from "../naming";
+import type { ProjectApis } from "../project/services";
 import type { DataPlaneCluster } from "../tiers/region";
 import { audienceTokenVolume } from "./pod-spec";
 
@@ -31,14 +32,16 @@ export interface GridIdentityArgs {
     names: Names;
     region: Region;
     dataPlane: DataPlaneCluster;
+    /** the project's enabled APIs (global tier) */
+    apis: ProjectApis;
 }
 
 export function createGridIdentity(name: string, args: GridIdentityArgs, parent: pulumi.Resource): GridIdentity {
-    const { world, names, region, dataPlane } = args;
+    const { world, names, region, dataPlane, apis } = args;
     const project = world.gcpProject;
     if (dataPlane.cloud === "gcp") {
         const pool = `${project}.svc.id.goog`;
-        const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent }).apply((p) => String(p.number));
+        const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent, dependsOn: apis.after("cloudresourcemanager") }).apply((p) => String(p.number));
         const cluster = `https://container.googleapis.com/v1/projects/${project}/locations/${region.location}/clusters/${names.regionCluster(region.name)}`;
         return {
             tokenAudience: pulumi.output(pool),
@@ -46,7 +49,7 @@ export function createGridIdentity(name: string, args: GridIdentityArgs, parent:
             principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${sa}`,
         };
     }
-    const opts = { parent, protect: region.protect };
+    const opts = { parent, protect: region.protect, dependsOn: apis.after("iam", "sts") };
     const pool = new gcp.iam.WorkloadIdentityPool(
         `${name}-pool`,
         {
@@ -62,7 +65,7 @@ export function createGridIdentity(name: string, args: GridIdentityArgs, parent:
         {
             project,
             workloadIdentityPoolId: pool.workloadIdentityPoolId,
-            workloadIdentityPoolProviderId: `${region.name}-eks-oidc`,
+            workloadIdentityPoolProviderId: names.workloadIdentityProvider(region.name),
             displayName: `${region.name} EKS issuer`,
             attributeMapping: {
                 "google.subject": "assertion.sub",

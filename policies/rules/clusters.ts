@@ -54,7 +54,7 @@ export const sandboxedGridPools: ResourceValidationPolicy = {
     name: "sandboxed-grid-pools",
     description: "Node pools of the grids (customer code) are gVisor-sandboxed and tainted so nothing else lands on them.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Create grid pools with components/clusters/sandbox-pools.ts: GKE Sandbox (sandboxConfig.type gvisor) or the gVisor launch template on EKS, plus a NO_SCHEDULE taint on globalgrid.dev/pool.",
+    remediationSteps: "Create grid pools with components/clusters/sandbox-pools.ts: GKE Sandbox (sandboxConfig.type GVISOR) or the gVisor launch template on EKS, plus a NO_SCHEDULE taint on globalgrid.dev/pool.",
     configSchema: {
         properties: { sandboxPools: { type: "array", items: { type: "string" }, default: ["warm-pool", "job-grid"], description: "pool label values that run customer code" } },
     },
@@ -62,7 +62,10 @@ export const sandboxedGridPools: ResourceValidationPolicy = {
         ofType(GKE_POOL, (props, args, report) => {
             const pool = props.nodeConfig?.labels?.[POOL_KEY];
             if (!args.getConfig<{ sandboxPools: string[] }>().sandboxPools.includes(pool)) args.notApplicable("not a grid pool");
-            if (props.nodeConfig?.sandboxConfig?.type !== "gvisor" && props.nodeConfig?.sandboxConfig?.sandboxType !== "gvisor") report(`grid pool "${props.name}" is not gVisor-sandboxed`);
+            // The provider accepts exactly "GVISOR" for `type`; the deprecated `sandboxType` is gone from newer providers.
+            const sandbox = props.nodeConfig?.sandboxConfig;
+            if (sandbox?.type !== "GVISOR") report(`grid pool "${props.name}" is not gVisor-sandboxed (nodeConfig.sandboxConfig.type must be "GVISOR", found ${JSON.stringify(sandbox?.type ?? null)})`);
+            if (sandbox?.sandboxType !== undefined) report(`grid pool "${props.name}" sets the deprecated sandboxConfig.sandboxType; use sandboxConfig.type "GVISOR"`);
             if (!((props.nodeConfig?.taints ?? []) as Props[]).some((t) => t.key === POOL_KEY && t.effect === "NO_SCHEDULE")) report(`grid pool "${props.name}" has no NO_SCHEDULE taint on ${POOL_KEY}`);
         }),
         ofType(EKS_NODE_GROUP, (props, args, report) => {

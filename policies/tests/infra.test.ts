@@ -119,7 +119,7 @@ describe("policies: clusters", () => {
             ['grid node group "was1-job" has no NO_SCHEDULE taint on globalgrid.dev/pool', "was1-job-grid"],
         ]);
         const system = res("gcp:container/nodePool:NodePool", "system", { name: "system", nodeConfig: { labels: { "globalgrid.dev/pool": "system" } } });
-        assert.deepEqual(await violations(sandboxedGridPools, [gkePool({ sandboxConfig: { type: "gvisor" }, taints: [taint] }), ng({}), system]), []);
+        assert.deepEqual(await violations(sandboxedGridPools, [gkePool({ sandboxConfig: { type: "GVISOR" }, taints: [taint] }), ng({}), system]), []);
     });
 });
 
