@@ -1,5 +1,6 @@
 import { Names, LIMITS } from "../naming";
-import { AWS_ZONE_LETTERS, parseCidr, isAligned, overlaps, type Cidr } from "../network/cidr";
+import { AWS_ZONE_LETTERS, layout, parseCidr, isAligned, overlaps, type Cidr } from "../network/cidr";
+import { GKE_DEFAULT_NODE_ZONES, GKE_MAX_PODS_PER_NODE, gkeNodeCeiling } from "../network/cloud-nat";
 import type { RawWorld, RawRegion } from "./schema";
 import { resolveWorld, type World } from "./model";
 
@@ -161,6 +162,21 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
             add(src("certificates", "earlyRenewalHours"), `earlyRenewalHours ${region.certificates.earlyRenewalHours} must be below validityHours ${region.certificates.validityHours}`);
         }
         if (region.systemPool.minNodes > region.systemPool.maxNodes) add(src("systemPool", "minNodes"), "minNodes is greater than maxNodes");
+
+        // A GKE data plane's node count is bounded by its pod range (one /24 per node at 110 pods);
+        // Cloud NAT reserves addresses for exactly that bound (network/cloud-nat.ts). The system pool's
+        // counts are per zone of the cluster's three default zones; each data center's pools use one zone.
+        const regionRange = parseCidr(r.cidr);
+        if (cloud === "gcp" && region.dataCenters.length && regionRange && regionRange.prefix <= 16) {
+            const ceiling = gkeNodeCeiling(parseCidr(layout.gkePods(region.cidr))!.prefix);
+            const most = region.systemPool.maxNodes * GKE_DEFAULT_NODE_ZONES + region.dataCenters.reduce((n, d) => n + d.warmPool.nodes.maxNodes + d.jobGrid.nodes.maxNodes, 0);
+            if (most > ceiling) {
+                add(
+                    `${rp}.dataCenters`,
+                    `the region's node pools can grow to ${most} nodes (system ${region.systemPool.maxNodes} x ${GKE_DEFAULT_NODE_ZONES} zones + the data centers' warmPool and jobGrid nodes.maxNodes); its pod range holds at most ${ceiling} nodes at ${GKE_MAX_PODS_PER_NODE} pods per node`,
+                );
+            }
+        }
 
         const dcEntries = Object.entries(r.dataCenters);
         if (dcEntries.length === 0) add(`${rp}.dataCenters`, "a region needs at least one data center");

@@ -85,6 +85,9 @@ describe("policies: the Codavel-style manifests", () => {
             'consul-tls-verify consul: StatefulSet "consul" does not turn on verify_incoming, verify_outgoing, verify_server_hostname',
             'pubsub-dead-letter-policy jobs: Subscription "jobs" has no dead-letter policy',
             'pubsub-retry-policy jobs: Subscription "jobs" has no retry policy with minimum and maximum backoff',
+            // nothing enables the Pub/Sub API before the topic and subscription
+            'gcp-apis-enabled jobs: Topic "jobs" is not created after pubsub.googleapis.com',
+            'gcp-apis-enabled jobs: Subscription "jobs" is not created after pubsub.googleapis.com',
             "aws-listener-mtls control-plane: listener on port 443 does not verify client certificates (mutual authentication off)",
             'aws-listener-tls-policy control-plane: listener on port 443 uses security policy "ELBSecurityPolicy-2016-08", which allows TLS below 1.2',
         ];
@@ -99,6 +102,7 @@ describe("policies: the Codavel-style manifests", () => {
             "container-image-registry",
             "container-resources",
             "container-security-context",
+            "gcp-apis-enabled",
             "no-credentials-in-configmaps",
             "no-host-access",
             "pubsub-dead-letter-policy",

@@ -113,10 +113,18 @@ describe("policies: clusters", () => {
         const ng = (extra: Record<string, unknown>) =>
             res("aws:eks/nodeGroup:NodeGroup", "was1-job-grid", { nodeGroupName: "was1-job", labels: { "globalgrid.dev/pool": "job-grid", "globalgrid.dev/sandbox": "gvisor" }, taints: [taint], launchTemplate: { id: "lt-1", version: "1" }, ...extra });
         assert.deepEqual(await violations(sandboxedGridPools, [gkePool({}), ng({ launchTemplate: undefined, taints: [] })]), [
-            ['grid pool "fra1-warm" is not gVisor-sandboxed', "fra1-warm-pool"],
+            ['grid pool "fra1-warm" is not gVisor-sandboxed (nodeConfig.sandboxConfig.type must be "GVISOR", found null)', "fra1-warm-pool"],
             ['grid pool "fra1-warm" has no NO_SCHEDULE taint on globalgrid.dev/pool', "fra1-warm-pool"],
             ['grid node group "was1-job" is not gVisor-sandboxed (gVisor launch template and globalgrid.dev/sandbox label)', "was1-job-grid"],
             ['grid node group "was1-job" has no NO_SCHEDULE taint on globalgrid.dev/pool', "was1-job-grid"],
+        ]);
+        // the lowercase value belongs to the deprecated sandboxType; the provider refuses it for `type`
+        assert.deepEqual(await violations(sandboxedGridPools, [gkePool({ sandboxConfig: { type: "gvisor" }, taints: [taint] })]), [
+            ['grid pool "fra1-warm" is not gVisor-sandboxed (nodeConfig.sandboxConfig.type must be "GVISOR", found "gvisor")', "fra1-warm-pool"],
+        ]);
+        assert.deepEqual(await violations(sandboxedGridPools, [gkePool({ sandboxConfig: { sandboxType: "gvisor" }, taints: [taint] })]), [
+            ['grid pool "fra1-warm" is not gVisor-sandboxed (nodeConfig.sandboxConfig.type must be "GVISOR", found null)', "fra1-warm-pool"],
+            ['grid pool "fra1-warm" sets the deprecated sandboxConfig.sandboxType; use sandboxConfig.type "GVISOR"', "fra1-warm-pool"],
         ]);
         const system = res("gcp:container/nodePool:NodePool", "system", { name: "system", nodeConfig: { labels: { "globalgrid.dev/pool": "system" } } });
         assert.deepEqual(await violations(sandboxedGridPools, [gkePool({ sandboxConfig: { type: "GVISOR" }, taints: [taint] }), ng({}), system]), []);
