@@ -165,6 +165,8 @@ describe("a fresh GCP project", () => {
 
             it("sizes Cloud NAT for pods that all dial one destination, with addresses for the most nodes a cluster can hold", async () => {
                 const g = await stackGraph(stack);
+                // the node ceiling below holds only at 110 pods per node (a /24 of the /17 pod range each)
+                for (const c of g.ofType(CLUSTER)) assert.equal(c.inputs.defaultMaxPodsPerNode, 110, c.name);
                 const nats = g.ofType("gcp:compute/routerNat:RouterNat");
                 assert.equal(nats.length, g.ofType(CLUSTER).length);
                 for (const n of nats) {

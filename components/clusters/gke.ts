@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import { layout, parseCidr } from "../network/cidr";
-import { gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
+import { GKE_MAX_PODS_PER_NODE, gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
 import type { ProjectApis } from "../project/services";
 import { gkeKubeconfig } from "./kubeconfig";
 import { createNodeIdentity, type NodeIdentity } from "./node-identity";
@@ -137,6 +137,9 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             subnetwork: subnetwork.id,
             networkingMode: "VPC_NATIVE",
             ipAllocationPolicy: { clusterSecondaryRangeName: "pods", servicesSecondaryRangeName: "services" },
+            // pinned: each node takes a /24 of the /17 pod range, which bounds the cluster to 128 nodes
+            // (Cloud NAT's addresses above and config/rules.ts rely on it)
+            defaultMaxPodsPerNode: GKE_MAX_PODS_PER_NODE,
             // The default pool only exists while the cluster is created, then is removed; it still
             // boots a node, so it runs as the cluster's node account, not the Compute Engine default.
             removeDefaultNodePool: true,

@@ -169,11 +169,13 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         const regionRange = parseCidr(r.cidr);
         if (cloud === "gcp" && region.dataCenters.length && regionRange && regionRange.prefix <= 16) {
             const ceiling = gkeNodeCeiling(parseCidr(layout.gkePods(region.cidr))!.prefix);
-            const most = region.systemPool.maxNodes * GKE_DEFAULT_NODE_ZONES + region.dataCenters.reduce((n, d) => n + d.warmPool.nodes.maxNodes + d.jobGrid.nodes.maxNodes, 0);
+            // plus one surge node per pool and zone while GKE upgrades it (default surge upgrade: maxSurge 1)
+            const most =
+                (region.systemPool.maxNodes + 1) * GKE_DEFAULT_NODE_ZONES + region.dataCenters.reduce((n, d) => n + d.warmPool.nodes.maxNodes + d.jobGrid.nodes.maxNodes + 2, 0);
             if (most > ceiling) {
                 add(
                     `${rp}.dataCenters`,
-                    `the region's node pools can grow to ${most} nodes (system ${region.systemPool.maxNodes} x ${GKE_DEFAULT_NODE_ZONES} zones + the data centers' warmPool and jobGrid nodes.maxNodes); its pod range holds at most ${ceiling} nodes at ${GKE_MAX_PODS_PER_NODE} pods per node`,
+                    `the region's node pools can grow to ${most} nodes (system ${region.systemPool.maxNodes} x ${GKE_DEFAULT_NODE_ZONES} zones + the data centers' warmPool and jobGrid nodes.maxNodes, with one upgrade surge node per pool and zone); its pod range holds at most ${ceiling} nodes at ${GKE_MAX_PODS_PER_NODE} pods per node`,
                 );
             }
         }
