@@ -99,6 +99,18 @@ describe("a fresh GCP project", () => {
                 assert.deepEqual(missing, []);
             });
 
+            it("grants GKE workload principals only after the region's cluster (which creates the project's workload pool)", async () => {
+                const g = await stackGraph(stack);
+                const principals = g.resources.filter((r) => /IAMMember$/.test(r.type) && String(r.inputs.member).includes(".svc.id.goog/"));
+                assert.ok(principals.length > 0);
+                for (const m of principals) {
+                    const region = g.regionOf(m)!;
+                    const cluster = g.get(CLUSTER, `${region}-dp`);
+                    const waits = [m, ...g.ancestors(m)].some((x) => x.dependencies.includes(cluster.urn));
+                    assert.ok(waits, `${m.name} waits for ${cluster.name}`);
+                }
+            });
+
             it("gives every GKE cluster its own node service account, used by all its pools, with least-privilege grants", async () => {
                 const g = await stackGraph(stack);
                 const registry = g.get("gcp:artifactregistry/repository:Repository", "registry");

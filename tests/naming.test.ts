@@ -14,6 +14,8 @@ describe("physical names", () => {
         }
         assert.ok(names.continentCluster("abcdef").length <= LIMITS.gkeCluster);
         assert.ok(names.dispatcherServiceAccount().length <= LIMITS.gcpServiceAccountId);
+        assert.ok(names.nodeServiceAccount(names.continentCluster("abcdef")).length <= LIMITS.gcpServiceAccountId);
+        assert.ok(names.nodeServiceAccount(new Names("prod", "x.dev", "123456789012").globalCluster()).length <= LIMITS.gcpServiceAccountId);
     });
 
     for (const stack of STACKS) {

@@ -93,8 +93,10 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.jobGrid = new JobGrid(
             `${dc.name}-job-grid`,
             { ...grid, consul: this.consul, identity: regionTier.gridIdentity, subscription: regionTier.jobQueue.subscription, dependsOn: [...gridDeps, this.pools["job-grid"].resource] },
-            // its subscriber grant (Pub/Sub) and its scaler's metrics grant (project IAM)
-            { parent: this, dependsOn: args.apis.after("pubsub", "cloudresourcemanager") },
+            // Its subscriber grant (Pub/Sub) and its scaler's metrics grant (project IAM) name GKE
+            // principals of the `<project>.svc.id.goog` pool, which exists once a Workload Identity
+            // cluster does: they wait for the APIs and for the region's cluster.
+            { parent: this, dependsOn: [...args.apis.after("pubsub", "cloudresourcemanager"), ...(regionTier.dataPlane.cloud === "gcp" ? [regionTier.dataPlane.gke.cluster] : [])] },
         );
 
         this.registerOutputs({ namespace: nsName, nodePools: this.nodePoolNames() });
