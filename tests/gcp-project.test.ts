@@ -121,6 +121,7 @@ describe("a fresh GCP project", () => {
                     const sa = g.ofType("gcp:serviceaccount/account:Account").find((a) => a.inputs.accountId === accountId);
                     assert.ok(sa, `${c.name}: node account ${accountId}`);
                     assert.equal(sa.parent, c.parent, `${sa.name} lives beside its cluster`);
+                    assert.equal(sa.protect, c.protect, `${sa.name} is protected like its cluster (its pools cannot change account in place)`);
                     const email = String(sa.outputs.email);
                     accounts.add(email);
                     const member = `serviceAccount:${email}`;
@@ -175,7 +176,7 @@ describe("a fresh GCP project", () => {
                 }
             });
 
-            it("sizes Cloud NAT for pods that all dial one destination, with addresses for the most nodes a cluster can hold", async () => {
+            it("sizes Cloud NAT for pods that all dial one destination, with addresses for the most nodes each cluster can reach", async () => {
                 const g = await stackGraph(stack);
                 // the node ceiling below holds only at 110 pods per node (a /24 of the /17 pod range each)
                 for (const c of g.ofType(CLUSTER)) assert.equal(c.inputs.defaultMaxPodsPerNode, 110, c.name);
@@ -188,9 +189,16 @@ describe("a fresh GCP project", () => {
                     assert.ok(Number(n.inputs.maxPortsPerVm) > NAT_MIN_PORTS_PER_VM && Number(n.inputs.maxPortsPerVm) <= 65536);
                     assert.ok(Number(n.inputs.tcpTimeWaitTimeoutSec) < 120, "TIME_WAIT shorter than the 120 s default");
                     assert.equal(n.inputs.natIpAllocateOption, "MANUAL_ONLY");
-                    // the pod range (/17, a /24 per node) holds 128 nodes; each gets its minimum ports
+                    // every node the cluster can reach gets its minimum ports at once: a data plane may
+                    // grow to what its pod range holds (/17, a /24 per node: 128 nodes); the global and
+                    // continental clusters to their system pool per zone plus one surge node per zone
+                    const cluster = g.get(CLUSTER, n.name.replace(/-nat$/, ""));
+                    const system = g.get(POOL, `${cluster.name}-system`);
+                    const zones = ((cluster.inputs.nodeLocations as string[] | undefined) ?? []).length || 3;
+                    const most = cluster.name.endsWith("-dp") ? 128 : (Number(at(system.inputs, "autoscaling.maxNodeCount")) + 1) * zones;
                     const addresses = (n.inputs.natIps as string[]).length;
-                    assert.ok(addresses * NAT_PORTS_PER_ADDRESS >= 128 * NAT_MIN_PORTS_PER_VM, `${n.name}: ${addresses} addresses`);
+                    assert.ok(addresses >= 2, `${n.name}: at least two known egress addresses`);
+                    assert.ok(addresses * NAT_PORTS_PER_ADDRESS >= most * NAT_MIN_PORTS_PER_VM, `${n.name}: ${addresses} addresses for ${most} nodes`);
                 }
             });
         });

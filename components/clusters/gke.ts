@@ -31,6 +31,11 @@ export interface GkeClusterArgs {
     registry: gcp.artifactregistry.Repository;
     /** the project's enabled APIs (global tier) */
     apis: ProjectApis;
+    /**
+     * The most nodes the cluster's pools can reach, for Cloud NAT's reserved addresses; defaults to
+     * what the pod range holds (the data planes, whose pools grow with their data centers).
+     */
+    maxNodes?: number;
 }
 
 export interface GkeCluster {
@@ -91,12 +96,13 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
     );
     const router = new gcp.compute.Router(`${name}-router`, { name: `${args.clusterName}-router`, project: args.project, region: args.location, network: args.network }, compute);
     // Reserved addresses (MANUAL_ONLY) so the egress IPs are known: the control planes' load
-    // balancers admit the data centers by them. Enough for the most nodes the pod range can hold
-    // (config/rules.ts keeps every region below it), each with its minimum NAT ports: so adding a
-    // data center never changes the gateway or the load balancers' allow lists.
+    // balancers admit the data centers by them. Enough for the cluster's most nodes, each with its
+    // minimum NAT ports. A data plane reserves for all its pod range can hold (config/rules.ts keeps
+    // every region below it), so adding a data center never changes the gateway or the load
+    // balancers' allow lists.
     const nodeCeiling = gkeNodeCeiling(parseCidr(layout.gkePods(args.cidr))!.prefix);
     const natIps = Array.from(
-        { length: natAddressesFor(nodeCeiling) },
+        { length: natAddressesFor(Math.min(args.maxNodes ?? nodeCeiling, nodeCeiling)) },
         (_, i) =>
             new gcp.compute.Address(
                 `${name}-nat-${i}`,
@@ -125,7 +131,7 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
         },
         compute,
     );
-    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis }, parent);
+    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis, protect: args.protect }, parent);
     const cluster = new gcp.container.Cluster(
         name,
         {

@@ -19,6 +19,8 @@ export interface NodeIdentityArgs {
     /** the world's image repository: nodes may read it and nothing else */
     registry: gcp.artifactregistry.Repository;
     apis: ProjectApis;
+    /** prod: a replaced account would recreate every pool of the cluster (the pools' account is immutable) */
+    protect: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export function createNodeIdentity(name: string, args: NodeIdentityArgs, parent:
     const account = new gcp.serviceaccount.Account(
         `${name}-nodes`,
         { accountId: args.accountId, project, displayName: `${args.clusterName} nodes`, description: `Node service account of GKE cluster ${args.clusterName}` },
-        { parent, dependsOn: apis.after("iam") },
+        { parent, protect: args.protect, dependsOn: apis.after("iam") },
     );
     const nodeRole = new gcp.projects.IAMMember(
         `${name}-nodes-default-node-role`,

@@ -60,6 +60,8 @@ export class ContinentTier extends pulumi.ComponentResource {
                     nodeServiceAccountId: names.nodeServiceAccount(clusterName),
                     registry: args.global.registry,
                     apis: args.global.apis,
+                    // the system pool per zone of the continent's zones, plus one upgrade surge node each
+                    maxNodes: (systemPool.maxNodes + 1) * continent.zones.length,
                 },
                 this,
             );

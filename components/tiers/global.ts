@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import { createGkeCluster, type GkeCluster } from "../clusters/gke";
 import type { World } from "../config/model";
 import { gcpLabels, type Placement } from "../labels";
+import { GKE_DEFAULT_NODE_ZONES } from "../network/cloud-nat";
 import type { Names } from "../naming";
 import { createRootCa, type KeyPair } from "../pki/certificates";
 import { ProjectApis } from "../project/services";
@@ -13,6 +14,8 @@ export interface GlobalTierArgs {
     names: Names;
 }
 
+/** the global cluster's system pool, per zone of its (default three) zones */
+const GLOBAL_SYSTEM_POOL = { minNodes: 1, maxNodes: 3 };
 const ROOT_VALIDITY = { validityHours: 24 * 365 * 5, earlyRenewalHours: 24 * 180 };
 
 /**
@@ -62,12 +65,14 @@ export class GlobalTier extends pulumi.ComponentResource {
                 network: this.network.id,
                 cidr: world.global.cidr,
                 adminCidrs: world.adminCidrs,
-                systemPool: { machineType: world.global.systemMachineType, minNodes: 1, maxNodes: 3 },
+                systemPool: { machineType: world.global.systemMachineType, ...GLOBAL_SYSTEM_POOL },
                 labels,
                 protect: prod,
                 nodeServiceAccountId: names.nodeServiceAccount(names.globalCluster()),
                 registry: this.registry,
                 apis: this.apis,
+                // one upgrade surge node per zone
+                maxNodes: (GLOBAL_SYSTEM_POOL.maxNodes + 1) * GKE_DEFAULT_NODE_ZONES,
             },
             this,
         );
