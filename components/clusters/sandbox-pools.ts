@@ -9,7 +9,7 @@ import { layout } from "../network/cidr";
 import type { ProjectApis } from "../project/services";
 import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke";
 
-/** GKE Sandbox: the only value the provider accepts for `sandboxConfig.type` (lowercase belongs to the removed `sandboxType`). */
+/** GKE Sandbox: the only value the provider accepts for `sandboxConfig.type` (lowercase "gvisor" belongs to the deprecated `sandboxType`, removed in newer providers). */
 export const GKE_SANDBOX_TYPE = "GVISOR";
 
 export type GridPool = "warm-pool" | "job-grid";
