@@ -3,6 +3,7 @@ import { consulPolicies } from "./rules/consul";
 import { containerPolicies } from "./rules/containers";
 import { credentialPolicies } from "./rules/credentials";
 import { clusterPolicies } from "./rules/clusters";
+import { eksPolicies } from "./rules/eks";
 import { hygienePolicies } from "./rules/hygiene";
 import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
@@ -24,6 +25,7 @@ export const policies: Policies = [
     ...pubsubPolicies,
     ...loadBalancerPolicies,
     ...clusterPolicies,
+    ...eksPolicies,
     ...stateSafetyPolicies,
     ...hygienePolicies,
 ];
