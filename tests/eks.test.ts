@@ -26,7 +26,7 @@ function eksClusters(world: ReturnType<typeof parseWorld>, names: Names): { pref
     return [...continents, ...regions];
 }
 
-const trust = (role: RecordedResource) => JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: { Principal: { Federated?: string }; Action: string; Condition: { StringEquals: Record<string, string> } }[] };
+const trust = (role: RecordedResource) => JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: { Principal: { Federated?: string; Service?: string }; Action: string; Condition: { StringEquals: Record<string, string> } }[] };
 
 /** The IRSA role a resource's `serviceAccountRoleArn` (or `eks.amazonaws.com/role-arn` annotation) depends on, and what it trusts. */
 function assertIrsa(g: GraphIndex, r: RecordedResource, prop: string, cluster: RecordedResource, namespace: string, sa: string): RecordedResource {
@@ -239,6 +239,26 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
                     }
                     const kubeconfig = JSON.parse(String(reveal(provider.inputs.kubeconfig)));
                     assert.deepEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", c.name, "--region", c.location, "--role-arn", world.aws.deployerRoleArn]);
+                }
+            });
+
+            it("locks the VPC's default security group, logs its flows, and protects the Secrets key and egress addresses in prod", async () => {
+                const g = await stackGraph(stack);
+                for (const c of clusters) {
+                    const vpc = g.get("aws:ec2/vpc:Vpc", `${c.prefix}-vpc`);
+                    const sg = g.get("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", `${c.prefix}-default-sg`);
+                    assert.ok(sg.dependencies.includes(vpc.urn));
+                    assert.deepEqual([sg.inputs.ingress, sg.inputs.egress], [[], []]);
+                    const flow = g.get("aws:ec2/flowLog:FlowLog", `${c.prefix}-flow-logs`);
+                    assert.ok(flow.dependencies.includes(vpc.urn));
+                    assert.equal(flow.inputs.trafficType, "ALL");
+                    const deliver = g.get(ROLE, `${c.prefix}-flow-logs`);
+                    assert.ok(flow.dependencies.includes(deliver.urn));
+                    assert.equal(trust(deliver).Statement[0].Principal.Service, "vpc-flow-logs.amazonaws.com");
+                    const key = g.get("aws:kms/key:Key", `${c.prefix}-secrets`);
+                    assert.equal(key.protect, stack === "prod");
+                    assert.ok(g.get(CLUSTER, c.prefix).dependencies.includes(key.urn));
+                    for (const eip of g.ofType("aws:ec2/eip:Eip").filter((e) => e.name.startsWith(`${c.prefix}-nat`))) assert.equal(eip.protect, stack === "prod", eip.name);
                 }
             });
 

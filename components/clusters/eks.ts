@@ -53,6 +53,26 @@ export interface EksCluster {
     provider: k8s.Provider;
 }
 
+/** VPC flow logs (accepted and rejected traffic) to a CloudWatch log group, delivered by a role of their own. */
+function vpcFlowLogs(name: string, vpc: aws.ec2.Vpc, args: EksClusterArgs, opts: pulumi.CustomResourceOptions): aws.ec2.FlowLog {
+    const group = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/globalgrid/vpc/${args.clusterName}`, retentionInDays: 90, tags: args.tags }, opts);
+    const role = new aws.iam.Role(`${name}-flow-logs`, { name: `${args.clusterName}-flow-logs`, assumeRolePolicy: assumeRole("vpc-flow-logs.amazonaws.com"), tags: args.tags }, opts);
+    new aws.iam.RolePolicy(
+        `${name}-flow-logs`,
+        {
+            role: role.id,
+            policy: group.arn.apply((arn) =>
+                JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] }],
+                }),
+            ),
+        },
+        opts,
+    );
+    return new aws.ec2.FlowLog(`${name}-flow-logs`, { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.arn, iamRoleArn: role.arn, maxAggregationInterval: 600, tags: args.tags }, opts);
+}
+
 /** The private route table a subnet in `zone` uses: its zone's, or the first zone's for a zone without a NAT gateway. */
 export function routeTableFor(eks: Pick<EksCluster, "privateRouteTables">, zone: string): aws.ec2.RouteTable {
     const tables = eks.privateRouteTables;
@@ -83,6 +103,9 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const version = args.aws.kubernetesVersion;
     const tag = (n: string, extra: Record<string, string> = {}) => ({ ...args.tags, Name: n, ...extra });
     const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tag(args.clusterName) }, opts);
+    // The VPC's default security group admits nothing: every workload names its own group.
+    new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, ingress: [], egress: [], tags: tag(`${args.clusterName}-default`) }, opts);
+    vpcFlowLogs(name, vpc, args, opts);
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tag(args.clusterName) }, opts);
     const publicRt = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: tag(`${args.clusterName}-public`) }, opts);
     const publicSubnets: Record<string, aws.ec2.Subnet> = {};
@@ -100,7 +123,8 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     // keeps its egress when another zone fails), or one NAT gateway in the first zone for all.
     const egressIps: pulumi.Output<string>[] = [];
     const natRouteTable = (suffix: string, zone: string) => {
-        const eip = new aws.ec2.Eip(`${name}-nat${suffix}`, { domain: "vpc", tags: tag(`${args.clusterName}-nat${suffix}`) }, opts);
+        // the egress addresses are admitted by name elsewhere (load balancers, partners): prod keeps them
+        const eip = new aws.ec2.Eip(`${name}-nat${suffix}`, { domain: "vpc", tags: tag(`${args.clusterName}-nat${suffix}`) }, { ...opts, protect: args.protect });
         const nat = new aws.ec2.NatGateway(`${name}-nat${suffix}`, { allocationId: eip.id, subnetId: publicSubnets[zone].id, tags: tag(`${args.clusterName}-nat${suffix}`) }, { ...opts, dependsOn: [igw] });
         egressIps.push(eip.publicIp);
         return new aws.ec2.RouteTable(`${name}-private${suffix}`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tag(`${args.clusterName}-private${suffix}`) }, opts);
@@ -130,7 +154,14 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"]) {
         new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, opts);
     }
-    const secretsKey = new aws.kms.Key(`${name}-secrets`, { description: `${args.clusterName} Kubernetes Secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags }, opts);
+    // Without this key the cluster's Secrets cannot be decrypted: prod protects it like the cluster.
+    // Its key policy is the default one (the account's IAM policies decide), so the deployer role's
+    // kms:CreateGrant and kms:DescribeKey let EKS create its grant when the cluster is created.
+    const secretsKey = new aws.kms.Key(
+        `${name}-secrets`,
+        { description: `${args.clusterName} Kubernetes Secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags },
+        { ...opts, protect: args.protect },
+    );
     // EKS writes control-plane logs to this group; created first so its retention applies (EKS would create it with none).
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: 90, tags: args.tags }, opts);
 
@@ -165,7 +196,7 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
         args.tags,
         opts,
     );
-    // The issuer's certificate chain ends at a well-known root CA, for which IAM ignores thumbprints.
+    // No thumbprint list: IAM then fetches the issuer certificate's top intermediate CA thumbprint itself.
     const oidcProvider = new aws.iam.OpenIdConnectProvider(
         `${name}-oidc`,
         { url: cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""), clientIdLists: ["sts.amazonaws.com"], tags: args.tags },

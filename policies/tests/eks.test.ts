@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { gvisorUserData } from "../../components/clusters/gvisor-user-data";
 import { eksAccessEntries, eksGvisorNodeadm, eksPinnedNodes, eksRequiredAddons } from "../rules/eks";
+import { stateSafety } from "../rules/state-safety";
 import { res, violations } from "./support/fixtures";
 
 const EKS = "aws:eks/cluster:Cluster";
@@ -74,5 +75,11 @@ describe("policies: EKS clusters, node groups, add-ons, access", () => {
             ['EKS cluster "gg-was-dp" has no access entry with AmazonEKSClusterAdminPolicy; only its creator could reach the API', "was-dp"],
         ]);
         assert.deepEqual(await violations(eksAccessEntries, [cluster, entry, assoc("arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")]), []);
+    });
+
+    it("prod-state-protected: an EKS cluster's Secrets key is protected in prod", async () => {
+        const key = (protect: boolean) => res("aws:kms/key:Key", "was-dp-secrets", { description: "gg-was-dp Kubernetes Secrets envelope encryption" }, { protect }, "prod");
+        assert.deepEqual(await violations(stateSafety, [key(false)]), [['Key "was-dp-secrets" is not protected', "was-dp-secrets"]]);
+        assert.deepEqual(await violations(stateSafety, [key(true)]), []);
     });
 });
