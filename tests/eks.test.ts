@@ -7,6 +7,8 @@ import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { at, reveal } from "../engine/values";
 import { STACKS, runWorld, stackGraph } from "./support/stacks";
+import { eksGvisorNodeadm, eksNatPerZone, eksRequiredAddons } from "../policies/rules/eks";
+import { runPolicies } from "../policies/runner";
 import { setPath, worldOf } from "./support/world-variants";
 
 const CLUSTER = "aws:eks/cluster:Cluster";
@@ -320,5 +322,16 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
         assert.equal(ctr.image, "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.6");
         assert.match(Buffer.from(String(g.get("aws:ec2/launchTemplate:LaunchTemplate", "was1-job-grid").inputs.userData), "base64").toString(), /release\/20250512\.0\//);
         assert.equal(g.ofType("aws:ec2/natGateway:NatGateway").filter((n) => n.name.startsWith("was-dp-nat")).length, 2);
+    });
+
+    it("the EKS policies see the real program: staging's single NAT gateway would fail the per-zone rule, a CNI without network policy fails", async () => {
+        const staging = await stackGraph("staging");
+        const nat = await runPolicies([eksNatPerZone], staging.resources, { config: { "eks-nat-per-zone": { stacks: ["staging"] } }, packEnforcementLevel: "mandatory" });
+        // us-east-1b's private subnets of both staging EKS clusters leave through us-east-1a
+        assert.deepEqual(nat.violations.map((v) => v.urn.split("::").pop()).sort(), ["na-cp-private-us-east-1b", "was-dp-private-us-east-1b"]);
+        const prod = await stackGraph("prod");
+        assert.deepEqual((await runPolicies([eksNatPerZone, eksRequiredAddons, eksGvisorNodeadm], prod.resources, { packEnforcementLevel: "mandatory" })).violations, []);
+        const broken = staging.resources.map((r) => (r.type === ADDON && r.inputs.addonName === "vpc-cni" ? { ...r, inputs: { ...r.inputs, configurationValues: "{}" }, outputs: { ...r.outputs, configurationValues: "{}" } } : r));
+        assert.equal((await runPolicies([eksRequiredAddons], broken, { packEnforcementLevel: "mandatory" })).violations.length, 2);
     });
 });

@@ -121,4 +121,30 @@ export const eksAccessEntries: StackValidationPolicy = {
     },
 };
 
-export const eksPolicies = [eksRequiredAddons, eksPinnedNodes, eksGvisorNodeadm, eksAccessEntries];
+const stackOf = (urn: string): string => urn.split("::")[0].split(":").slice(2).join(":");
+const depOf = (r: PolicyResource, prop: string, type: string): PolicyResource | undefined => (r.propertyDependencies[prop] ?? []).find((d) => d.type === type);
+
+export const eksNatPerZone: StackValidationPolicy = {
+    name: "eks-nat-per-zone",
+    description: "In the configured stacks (prod), every EKS cluster's private subnet leaves through a NAT gateway in its own availability zone, so losing a zone does not cut the others' egress.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Keep aws.natGatewayPerZone true (the prod default): components/clusters/eks.ts then creates a NAT gateway and private route table per zone.",
+    configSchema: { properties: { stacks: { type: "array", items: { type: "string" }, default: ["prod"], description: "stacks that need a NAT gateway per zone" } } },
+    validateStack: (args, report) => {
+        const stacks = args.getConfig<{ stacks: string[] }>().stacks;
+        if (!args.resources.length || !stacks.includes(stackOf(args.resources[0].urn))) args.notApplicable("not a stack that needs a NAT gateway per zone");
+        for (const assoc of args.resources.filter((r) => r.type === "aws:ec2/routeTableAssociation:RouteTableAssociation")) {
+            const subnet = depOf(assoc, "subnetId", "aws:ec2/subnet:Subnet");
+            // the clusters' private subnets (internal load balancers, nodes, control-plane ENIs)
+            if (!subnet || subnet.props.tags?.["kubernetes.io/role/internal-elb"] !== "1") continue;
+            const table = depOf(assoc, "routeTableId", "aws:ec2/routeTable:RouteTable");
+            const nat = table && depOf(table, "routes", "aws:ec2/natGateway:NatGateway");
+            const natSubnet = nat && depOf(nat, "subnetId", "aws:ec2/subnet:Subnet");
+            const zone = subnet.props.availabilityZone;
+            if (!natSubnet) report(`private subnet "${subnet.name}" (${zone}) has no NAT gateway route`, subnet.urn);
+            else if (natSubnet.props.availabilityZone !== zone) report(`private subnet "${subnet.name}" (${zone}) leaves through a NAT gateway in ${natSubnet.props.availabilityZone}`, subnet.urn);
+        }
+    },
+};
+
+export const eksPolicies = [eksRequiredAddons, eksPinnedNodes, eksGvisorNodeadm, eksAccessEntries, eksNatPerZone];

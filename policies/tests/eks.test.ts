@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { gvisorUserData } from "../../components/clusters/gvisor-user-data";
-import { eksAccessEntries, eksGvisorNodeadm, eksPinnedNodes, eksRequiredAddons } from "../rules/eks";
+import { eksAccessEntries, eksGvisorNodeadm, eksNatPerZone, eksPinnedNodes, eksRequiredAddons } from "../rules/eks";
 import { stateSafety } from "../rules/state-safety";
 import { res, violations } from "./support/fixtures";
 
@@ -81,5 +81,27 @@ describe("policies: EKS clusters, node groups, add-ons, access", () => {
         const key = (protect: boolean) => res("aws:kms/key:Key", "was-dp-secrets", { description: "gg-was-dp Kubernetes Secrets envelope encryption" }, { protect }, "prod");
         assert.deepEqual(await violations(stateSafety, [key(false)]), [['Key "was-dp-secrets" is not protected', "was-dp-secrets"]]);
         assert.deepEqual(await violations(stateSafety, [key(true)]), []);
+    });
+
+    it("eks-nat-per-zone: in prod each private subnet leaves through a NAT gateway of its own zone", async () => {
+        const world = (stack: string, perZone: boolean) => {
+            const subnet = (n: string, zone: string, tags: Record<string, string>) => res("aws:ec2/subnet:Subnet", n, { availabilityZone: zone, tags }, {}, stack);
+            const pubA = subnet("was-dp-public-us-east-1a", "us-east-1a", { "kubernetes.io/role/elb": "1" });
+            const pubB = subnet("was-dp-public-us-east-1b", "us-east-1b", { "kubernetes.io/role/elb": "1" });
+            const nat = (n: string, pub: typeof pubA) => res("aws:ec2/natGateway:NatGateway", n, {}, { propertyDependencies: { subnetId: [pub.urn] } }, stack);
+            const natA = nat("was-dp-nat-a", pubA);
+            const natB = nat("was-dp-nat-b", pubB);
+            const rt = (n: string, via: typeof natA) => res("aws:ec2/routeTable:RouteTable", n, {}, { propertyDependencies: { routes: [via.urn] } }, stack);
+            const rtA = rt("was-dp-private-a", natA);
+            const rtB = rt("was-dp-private-b", perZone ? natB : natA);
+            const privA = subnet("was-dp-private-us-east-1a", "us-east-1a", { "kubernetes.io/role/internal-elb": "1" });
+            const privB = subnet("was-dp-private-us-east-1b", "us-east-1b", { "kubernetes.io/role/internal-elb": "1" });
+            const assoc = (n: string, sub: typeof privA, table: typeof rtA) => res("aws:ec2/routeTableAssociation:RouteTableAssociation", n, {}, { propertyDependencies: { subnetId: [sub.urn], routeTableId: [table.urn] } }, stack);
+            return [pubA, pubB, natA, natB, rtA, rtB, privA, privB, assoc("a", privA, rtA), assoc("b", privB, rtB)];
+        };
+        assert.deepEqual(await violations(eksNatPerZone, world("prod", false)), [['private subnet "was-dp-private-us-east-1b" (us-east-1b) leaves through a NAT gateway in us-east-1a', "was-dp-private-us-east-1b"]]);
+        assert.deepEqual(await violations(eksNatPerZone, world("prod", true)), []);
+        assert.deepEqual(await violations(eksNatPerZone, world("staging", false)), []);
+        assert.equal((await violations(eksNatPerZone, world("staging", false), { "eks-nat-per-zone": { stacks: ["staging"] } })).length, 1);
     });
 });
