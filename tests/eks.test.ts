@@ -76,6 +76,7 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
                     assert.equal(addon.inputs.addonVersion, EKS_VERSIONS[version].addons["aws-ebs-csi-driver"]);
                     assert.deepEqual(addon.propertyDependencies.clusterName, [cluster.urn]);
                     assert.ok(addon.dependencies.includes(g.get(NODE_GROUP, `${c.prefix}-system`).urn), "its controller needs the system nodes");
+                    assert.ok(g.get("pulumi:providers:kubernetes", `${c.prefix}-k8s`).dependencies.includes(addon.urn), "PVCs are created once the driver runs");
                     const role = assertIrsa(g, addon, "serviceAccountRoleArn", cluster, "kube-system", "ebs-csi-controller-sa");
                     assert.deepEqual(attachedPolicies(g, role), ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"]);
                 }

@@ -237,7 +237,9 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const ebsCsi = ebsCsiAddon(name, addonArgs, { ...opts, dependsOn: [systemPool] });
 
     const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion, args.aws.deployerRoleArn);
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool, ...adminAccess] });
+    // Kubernetes objects wait for the deployer's access, the system nodes and the EBS CSI driver
+    // (a PVC, such as a Consul server's, binds only once the driver runs).
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool, ebsCsi, ...adminAccess] });
     const autoscaler = createClusterAutoscaler(name, {
         clusterName: args.clusterName,
         awsRegion: args.awsRegion,
