@@ -7,7 +7,7 @@ import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { at, reveal } from "../engine/values";
 import { STACKS, runWorld, stackGraph } from "./support/stacks";
-import { eksGvisorNodeadm, eksNatPerZone, eksRequiredAddons } from "../policies/rules/eks";
+import { eksGvisorNodeadm, eksKubeconfigRole, eksNatPerZone, eksNodeAutoscaler, eksRequiredAddons } from "../policies/rules/eks";
 import { runPolicies } from "../policies/runner";
 import { setPath, worldOf } from "./support/world-variants";
 
@@ -325,13 +325,20 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
         assert.equal(g.ofType("aws:ec2/natGateway:NatGateway").filter((n) => n.name.startsWith("was-dp-nat")).length, 2);
     });
 
-    it("the EKS policies see the real program: staging's single NAT gateway would fail the per-zone rule, a CNI without network policy fails", async () => {
+    it("the EKS policies see the real program: a single NAT gateway, a missing autoscaler, a kubeconfig without --role-arn or a CNI without network policy fails", async () => {
         const staging = await stackGraph("staging");
         const nat = await runPolicies([eksNatPerZone], staging.resources, { config: { "eks-nat-per-zone": { stacks: ["staging"] } }, packEnforcementLevel: "mandatory" });
         // us-east-1b's private subnets of both staging EKS clusters leave through us-east-1a
         assert.deepEqual(nat.violations.map((v) => v.urn.split("::").pop()).sort(), ["na-cp-private-us-east-1b", "was-dp-private-us-east-1b"]);
         const prod = await stackGraph("prod");
         assert.deepEqual((await runPolicies([eksNatPerZone, eksRequiredAddons, eksGvisorNodeadm], prod.resources, { packEnforcementLevel: "mandatory" })).violations, []);
+        assert.deepEqual((await runPolicies([eksNodeAutoscaler, eksKubeconfigRole], prod.resources, { packEnforcementLevel: "mandatory" })).violations, []);
+        const noAutoscaler = staging.resources.filter((r) => !(r.type === "kubernetes:apps/v1:Deployment" && r.name === "was-dp-autoscaler"));
+        assert.deepEqual((await runPolicies([eksNodeAutoscaler], noAutoscaler, { packEnforcementLevel: "mandatory" })).violations.map((v) => v.message), ['EKS cluster "gg-stg-was-dp" has no Cluster Autoscaler discovering its node groups']);
+        const noRole = staging.resources.map((r) =>
+            r.type === "pulumi:providers:kubernetes" && r.name === "na-cp-k8s" ? { ...r, inputs: { ...r.inputs, kubeconfig: String(reveal(r.inputs.kubeconfig)).replace(/,"--role-arn","[^"]+"/, "") } } : r,
+        );
+        assert.equal((await runPolicies([eksKubeconfigRole], noRole, { packEnforcementLevel: "mandatory" })).violations.length, 1);
         const broken = staging.resources.map((r) => (r.type === ADDON && r.inputs.addonName === "vpc-cni" ? { ...r, inputs: { ...r.inputs, configurationValues: "{}" }, outputs: { ...r.outputs, configurationValues: "{}" } } : r));
         assert.equal((await runPolicies([eksRequiredAddons], broken, { packEnforcementLevel: "mandatory" })).violations.length, 2);
     });

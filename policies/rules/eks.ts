@@ -147,4 +147,42 @@ export const eksNatPerZone: StackValidationPolicy = {
     },
 };
 
-export const eksPolicies = [eksRequiredAddons, eksPinnedNodes, eksGvisorNodeadm, eksAccessEntries, eksNatPerZone];
+const DEPLOYMENTS = "kubernetes:apps/v1:Deployment";
+const AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler:";
+
+export const eksNodeAutoscaler: StackValidationPolicy = {
+    name: "eks-node-autoscaler",
+    description: "Every EKS cluster runs Cluster Autoscaler discovering its node groups (EKS grows no node group by itself), at the Kubernetes minor of the cluster.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Create the cluster with components/clusters/eks.ts (components/clusters/cluster-autoscaler.ts), image tag from components/clusters/eks-versions.ts.",
+    validateStack: (args, report) => {
+        const autoscalers = args.resources
+            .filter((r) => r.type === DEPLOYMENTS)
+            .flatMap((d) => ((d.props.spec?.template?.spec?.containers ?? []) as Props[]).filter((c) => String(c.image ?? "").startsWith(AUTOSCALER_IMAGE)));
+        for (const c of args.resources.filter((r) => r.type === EKS)) {
+            const name = c.props.name;
+            const mine = autoscalers.find((a) => ((a.command ?? a.args ?? []) as string[]).some((arg) => arg.startsWith("--node-group-auto-discovery=asg:tag=") && arg.split(",").includes(`k8s.io/cluster-autoscaler/${name}`)));
+            if (!mine) report(`${clusterLabel(c)} has no Cluster Autoscaler discovering its node groups`, c.urn);
+            else if (c.props.version && !String(mine.image).startsWith(`${AUTOSCALER_IMAGE}v${c.props.version}.`)) report(`${clusterLabel(c)} runs Cluster Autoscaler ${mine.image}, not a ${c.props.version} release`, c.urn);
+        }
+    },
+};
+
+export const eksKubeconfigRole: ResourceValidationPolicy = {
+    name: "eks-kubeconfig-role",
+    description: "Kubernetes providers of EKS clusters mint their tokens as a named role (`aws eks get-token --role-arn`), the one with a cluster-admin access entry, not as whatever identity runs Pulumi.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Build the kubeconfig with eksKubeconfig (components/clusters/kubeconfig.ts), passing aws.deployerRoleArn.",
+    validateResource: ofType("pulumi:providers:kubernetes", (props, _args, report) => {
+        const kubeconfig = parseJson(props.kubeconfig);
+        for (const u of (kubeconfig.users ?? []) as Props[]) {
+            const exec = u.user?.exec;
+            const argv = (exec?.args ?? []) as string[];
+            if (exec?.command !== "aws" || !argv.includes("get-token")) continue;
+            const i = argv.indexOf("--role-arn");
+            if (i < 0 || !/^arn:aws:iam::\d{12}:role\//.test(argv[i + 1] ?? "")) report(`kubeconfig user "${u.name}" runs aws eks get-token without --role-arn <role>`);
+        }
+    }),
+};
+
+export const eksPolicies = [eksRequiredAddons, eksPinnedNodes, eksGvisorNodeadm, eksAccessEntries, eksNatPerZone, eksNodeAutoscaler, eksKubeconfigRole];

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { gvisorUserData } from "../../components/clusters/gvisor-user-data";
-import { eksAccessEntries, eksGvisorNodeadm, eksNatPerZone, eksPinnedNodes, eksRequiredAddons } from "../rules/eks";
+import { eksAccessEntries, eksGvisorNodeadm, eksKubeconfigRole, eksNatPerZone, eksNodeAutoscaler, eksPinnedNodes, eksRequiredAddons } from "../rules/eks";
 import { stateSafety } from "../rules/state-safety";
 import { res, violations } from "./support/fixtures";
 
@@ -103,5 +103,28 @@ describe("policies: EKS clusters, node groups, add-ons, access", () => {
         assert.deepEqual(await violations(eksNatPerZone, world("prod", true)), []);
         assert.deepEqual(await violations(eksNatPerZone, world("staging", false)), []);
         assert.equal((await violations(eksNatPerZone, world("staging", false), { "eks-nat-per-zone": { stacks: ["staging"] } })).length, 1);
+    });
+
+    it("eks-node-autoscaler: a Cluster Autoscaler discovering the cluster's groups, at its minor", async () => {
+        const ca = (image: string, cluster: string) =>
+            res("kubernetes:apps/v1:Deployment", "was-dp-autoscaler", {
+                metadata: { name: "cluster-autoscaler", namespace: "kube-system" },
+                spec: { template: { spec: { containers: [{ name: "cluster-autoscaler", image, command: ["./cluster-autoscaler", `--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${cluster}`] }] } } },
+            });
+        assert.deepEqual(await violations(eksNodeAutoscaler, [cluster]), [['EKS cluster "gg-was-dp" has no Cluster Autoscaler discovering its node groups', "was-dp"]]);
+        assert.deepEqual(await violations(eksNodeAutoscaler, [cluster, ca("registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.5", "gg-sfo-dp")]), [['EKS cluster "gg-was-dp" has no Cluster Autoscaler discovering its node groups', "was-dp"]]);
+        assert.deepEqual(await violations(eksNodeAutoscaler, [cluster, ca("registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.1", "gg-was-dp")]), [
+            ['EKS cluster "gg-was-dp" runs Cluster Autoscaler registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.1, not a 1.34 release', "was-dp"],
+        ]);
+        assert.deepEqual(await violations(eksNodeAutoscaler, [cluster, ca("registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.5", "gg-was-dp")]), []);
+    });
+
+    it("eks-kubeconfig-role: aws eks get-token runs with --role-arn", async () => {
+        const provider = (args: string[]) =>
+            res("pulumi:providers:kubernetes", "was-dp-k8s", { kubeconfig: JSON.stringify({ users: [{ name: "gg-was-dp", user: { exec: { command: "aws", args: ["eks", "get-token", "--cluster-name", "gg-was-dp", ...args] } } }] }) });
+        assert.deepEqual(await violations(eksKubeconfigRole, [provider([])]), [['kubeconfig user "gg-was-dp" runs aws eks get-token without --role-arn <role>', "was-dp-k8s"]]);
+        assert.deepEqual(await violations(eksKubeconfigRole, [provider(["--role-arn", "arn:aws:iam::210987654321:role/globalgrid-deployer"])]), []);
+        const gke = res("pulumi:providers:kubernetes", "fra-dp-k8s", { kubeconfig: JSON.stringify({ users: [{ name: "gg-fra-dp", user: { exec: { command: "gke-gcloud-auth-plugin" } } }] }) });
+        assert.deepEqual(await violations(eksKubeconfigRole, [gke]), []);
     });
 });
