@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels, type Placement } from "../labels";
 import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling } from "../workloads/pod-spec";
+import { discoveryTags } from "./eks-nodes";
 import { EKS_VERSIONS } from "./eks-versions";
 import { irsaRole } from "./irsa";
 
@@ -18,12 +19,6 @@ import { irsaRole } from "./irsa";
  * an interruption queue).
  */
 export const CLUSTER_AUTOSCALER = { namespace: "kube-system", name: "cluster-autoscaler", image: "registry.k8s.io/autoscaling/cluster-autoscaler" } as const;
-
-/** The ASG tags auto-discovery selects on (EKS sets them on every managed node group's ASG). */
-export const discoveryTags = (clusterName: string): Record<string, string> => ({
-    "k8s.io/cluster-autoscaler/enabled": "true",
-    [`k8s.io/cluster-autoscaler/${clusterName}`]: "owned",
-});
 
 /**
  * The AWS README's policy for auto-discovery: read-only calls on any resource; changing a group's

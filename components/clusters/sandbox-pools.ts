@@ -7,8 +7,8 @@ import type { Names } from "../naming";
 import type { DataPlaneCluster } from "../tiers/region";
 import { layout } from "../network/cidr";
 import { hardenedNodeConfig } from "./gke";
-import { discoveryTags } from "./cluster-autoscaler";
-import { NODE_METADATA_OPTIONS, NODE_ROOT_VOLUME, routeTableFor } from "./eks";
+import { routeTableFor } from "./eks-network";
+import { discoveryTags, NODE_METADATA_OPTIONS, NODE_ROOT_VOLUME, nodeTemplateTags } from "./eks-nodes";
 import { EKS_AMI_TYPE } from "./eks-versions";
 import { gvisorUserData } from "./gvisor-user-data";
 
@@ -57,19 +57,6 @@ function dataCenterSubnet(name: string, args: SandboxPoolsArgs, parent: pulumi.R
     );
     new aws.ec2.RouteTableAssociation(`${name}-subnet`, { subnetId: subnet.id, routeTableId: routeTableFor(dataPlane.eks, dc.zone).id }, opts);
     return subnet;
-}
-
-/**
- * Cluster Autoscaler's node-template tags for a group it may have to grow from zero nodes: the
- * labels and taints (`<value>:<effect>`) a new node will carry, and its zone, so pending pods that
- * select the data center's pool and tolerate its taint are matched to this group.
- */
-export function nodeTemplateTags(labels: Record<string, string>, zone: string, taints: { key: string; value: string; effect: string }[]): Record<string, string> {
-    const prefix = "k8s.io/cluster-autoscaler/node-template";
-    return {
-        ...Object.fromEntries(Object.entries({ ...labels, "topology.kubernetes.io/zone": zone }).map(([k, v]) => [`${prefix}/label/${k}`, v])),
-        ...Object.fromEntries(taints.map((t) => [`${prefix}/taint/${t.key}`, `${t.value}:${t.effect}`])),
-    };
 }
 
 /** Tags on a managed node group's Auto Scaling group (EKS does not copy node group tags to it). */
