@@ -27,8 +27,8 @@ export const EKS_AMI_TYPE = "AL2023_x86_64_STANDARD";
 
 /**
  * Service range of every EKS cluster, set explicitly so the `kubernetes` Service's ClusterIP is
- * known (the first address): NetworkPolicies name it (see workloads/network-policy.ts). It lies
- * outside every VPC range the config allows (10.0.0.0/8 blocks of /12../16 can never hold it).
+ * known (the first address): NetworkPolicies name it (see workloads/network-policy.ts). It must not
+ * overlap a VPC: config validation refuses aws continent and region ranges that touch it.
  */
 export const EKS_SERVICE_CIDR = "172.20.0.0/16";
 export const EKS_KUBERNETES_SERVICE_IP = "172.20.0.1";

@@ -36,8 +36,9 @@ export const internetEgress = (ports?: number[]): Rule => ({
  * EKS: the VPC CNI's network policy agent filters a pod's egress on the host side of the pod's
  * veth, before kube-proxy translates the `kubernetes` Service's ClusterIP, so the destination it
  * matches is that ClusterIP (the first address of the cluster's fixed service range). The
- * control-plane ENIs behind it sit in the cluster's private subnets, which are admitted as well for
- * clients that reach the endpoint addresses directly.
+ * control-plane ENIs behind it sit in the cluster's private subnets (one per zone in `zones`; the
+ * callers pass the whole region), admitted as well for clients that reach the endpoint addresses
+ * directly.
  */
 export const apiServerEgress = (region: Pick<Region, "cloud" | "cidr"> & { zones?: string[] }): Rule => ({
     to:
