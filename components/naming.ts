@@ -66,7 +66,7 @@ export class Names {
     eksNodeGroup(cluster: string, pool: string): string {
         return `${cluster}-${pool}`;
     }
-    iamRole(cluster: string, role: "cluster" | "nodes"): string {
+    iamRole(cluster: string, role: "cluster" | "nodes" | "autoscaler" | "flow-logs"): string {
         return `${cluster}-${role}`;
     }
     dispatcherServiceAccount(): string {
@@ -143,6 +143,7 @@ export class Names {
                 { kind: "awsEksCluster", value: cluster },
                 { kind: "awsIamRole", value: this.iamRole(cluster, "cluster") },
                 { kind: "awsIamRole", value: this.iamRole(cluster, "nodes") },
+                { kind: "awsIamRole", value: this.iamRole(cluster, "autoscaler") },
                 { kind: "awsLoadBalancer", value: this.controlPlaneLoadBalancer(region) },
                 { kind: "awsTargetGroup", value: this.controlPlaneTargetGroup(region) },
                 { kind: "s3Bucket", value: this.caBundleBucket(region) },

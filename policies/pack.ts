@@ -4,6 +4,7 @@ import { containerPolicies } from "./rules/containers";
 import { credentialPolicies } from "./rules/credentials";
 import { clusterPolicies } from "./rules/clusters";
 import { gcpProjectPolicies } from "./rules/gcp-project";
+import { eksPolicies } from "./rules/eks";
 import { hygienePolicies } from "./rules/hygiene";
 import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
@@ -26,6 +27,7 @@ export const policies: Policies = [
     ...loadBalancerPolicies,
     ...clusterPolicies,
     ...gcpProjectPolicies,
+    ...eksPolicies,
     ...stateSafetyPolicies,
     ...hygienePolicies,
 ];

@@ -202,13 +202,15 @@ describe("mutual-TLS load balancers", () => {
                         assert.deepEqual(fw.inputs.sourceRanges, GOOGLE_FRONT_END_RANGES);
                         assert.deepEqual(fw.inputs.allows, [{ protocol: "tcp", ports: ["8501"] }]);
                     } else {
-                        const eip = g.get("aws:ec2/eip:Eip", `${r.name}-dp-nat`);
+                        // one NAT address per zone in prod, one in staging (aws.natGatewayPerZone)
+                        const eips = g.ofType("aws:ec2/eip:Eip").filter((e) => e.name === `${r.name}-dp-nat` || e.name.startsWith(`${r.name}-dp-nat-`));
+                        assert.equal(eips.length, stack === "prod" ? r.zones.length : 1);
                         const sg = one("aws:ec2/securityGroup:SecurityGroup");
                         const ingress = sg.inputs.ingress as Obj[];
                         assert.equal(ingress.length, 1);
                         assert.equal(ingress[0].fromPort, 443);
                         assert.equal(ingress[0].toPort, 443);
-                        assert.deepEqual(ingress[0].cidrBlocks, [`${eip.outputs.publicIp}/32`]);
+                        assert.deepEqual(ingress[0].cidrBlocks, eips.map((eip) => `${eip.outputs.publicIp}/32`));
                         assert.ok(!JSON.stringify(sg.inputs).includes("0.0.0.0/0"));
                         assert.deepEqual(one("aws:lb/loadBalancer:LoadBalancer").inputs.securityGroups, [sg.outputs.id]);
                     }

@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { layout } from "../network/cidr";
+import type { AwsSettings } from "../config/model";
+import type { Placement } from "../labels";
+import { createClusterAutoscaler, type ClusterAutoscaler } from "./cluster-autoscaler";
+import { discoveryTags, NODE_METADATA_OPTIONS, NODE_ROOT_VOLUME } from "./eks-nodes";
+import { createEksNetwork } from "./eks-network";
+import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
+import { clusterAdminAccess } from "./eks-access";
+import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
 
 export interface EksClusterArgs {
@@ -15,7 +22,10 @@ export interface EksClusterArgs {
     /** CIDRs allowed to reach the public API endpoint */
     adminCidrs: string[];
     systemPool: { machineType: string; minNodes: number; maxNodes: number };
+    /** Kubernetes version, admin roles, NAT layout (`aws` of the world config) */
+    aws: AwsSettings;
     tags: Record<string, string>;
+    placement: Placement;
     protect: boolean;
     provider: aws.Provider;
 }
@@ -25,15 +35,21 @@ export interface EksCluster {
     vpc: aws.ec2.Vpc;
     /** private subnet per control-plane availability zone */
     privateSubnets: Record<string, aws.ec2.Subnet>;
-    /** the NAT route table that data-center subnets associate with */
-    privateRouteTable: aws.ec2.RouteTable;
+    /** the private (NAT) route table of each control-plane zone; zones share one when there is a single NAT gateway */
+    privateRouteTables: Record<string, aws.ec2.RouteTable>;
     /** public subnet per control-plane availability zone (internet-facing load balancers) */
     publicSubnets: Record<string, aws.ec2.Subnet>;
     systemPool: aws.eks.NodeGroup;
-    /** the NAT gateway's Elastic IP: the address the cluster's traffic leaves from */
+    /** the NAT gateways' Elastic IPs: the addresses the cluster's traffic leaves from */
     egressIps: pulumi.Output<string>[];
     nodeRole: aws.iam.Role;
     oidcProvider: aws.iam.OpenIdConnectProvider;
+    /** the VPC CNI add-on (network policy enforcement); node groups depend on it */
+    vpcCni: aws.eks.Addon;
+    ebsCsi: aws.eks.Addon;
+    autoscaler: ClusterAutoscaler;
+    /** cluster-admin access of the deployer and break-glass roles */
+    adminAccess: aws.eks.AccessPolicyAssociation[];
     kubeconfig: pulumi.Output<string>;
     provider: k8s.Provider;
 }
@@ -41,53 +57,47 @@ export interface EksCluster {
 const assumeRole = (service: string) =>
     JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
 
+/** Control-plane log types the cluster ships to CloudWatch. */
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
 /**
  * An EKS cluster in its own VPC: private subnets (nodes, NAT egress) and public subnets (load
- * balancers) per zone, IAM roles, KMS envelope encryption of Secrets, all control-plane logs,
- * an API endpoint restricted to the admin CIDRs, a system node group, the cluster's OIDC provider
- * and a Kubernetes provider.
+ * balancers) per zone, NAT gateways (one per zone, or one), IAM roles, KMS envelope encryption of
+ * Secrets, all control-plane logs with a bounded retention, an API endpoint restricted to the
+ * admin CIDRs and reachable only by the roles with access entries, a pinned Kubernetes version, an
+ * AL2023 system node group, the cluster's OIDC provider, the VPC CNI (network policy) and EBS CSI
+ * add-ons, Cluster Autoscaler and a Kubernetes provider.
  */
 export function createEksCluster(name: string, args: EksClusterArgs, parent: pulumi.Resource): EksCluster {
     const opts = { parent, provider: args.provider };
-    const tag = (n: string, extra: Record<string, string> = {}) => ({ ...args.tags, Name: n, ...extra });
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tag(args.clusterName) }, opts);
-    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tag(args.clusterName) }, opts);
-    const publicRt = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: tag(`${args.clusterName}-public`) }, opts);
-    const publicSubnets = args.zones.map((zone) => {
-        const subnet = new aws.ec2.Subnet(
-            `${name}-public-${zone}`,
-            { vpcId: vpc.id, availabilityZone: zone, cidrBlock: layout.awsPublic(args.cidr, zone), tags: tag(`${args.clusterName}-public-${zone}`, { "kubernetes.io/role/elb": "1" }) },
-            opts,
-        );
-        new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRt.id }, opts);
-        return subnet;
-    });
-    const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: tag(`${args.clusterName}-nat`) }, opts);
-    const nat = new aws.ec2.NatGateway(`${name}-nat`, { allocationId: eip.id, subnetId: publicSubnets[0].id, tags: tag(`${args.clusterName}-nat`) }, { ...opts, dependsOn: [igw] });
-    const privateRt = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: tag(`${args.clusterName}-private`) }, opts);
-    const privateSubnets: Record<string, aws.ec2.Subnet> = {};
-    args.zones.forEach((zone) => {
-        const subnet = new aws.ec2.Subnet(
-            `${name}-private-${zone}`,
-            { vpcId: vpc.id, availabilityZone: zone, cidrBlock: layout.awsPrivate(args.cidr, zone), tags: tag(`${args.clusterName}-private-${zone}`, { "kubernetes.io/role/internal-elb": "1" }) },
-            opts,
-        );
-        new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRt.id }, opts);
-        privateSubnets[zone] = subnet;
-    });
+    const version = args.aws.kubernetesVersion;
+    const tag = (n: string) => ({ ...args.tags, Name: n });
+    const network = createEksNetwork(name, { clusterName: args.clusterName, zones: args.zones, cidr: args.cidr, natGatewayPerZone: args.aws.natGatewayPerZone, tags: args.tags, protect: args.protect }, opts);
+    const { vpc, publicSubnets, privateSubnets, privateRouteTables, egressIps } = network;
 
     const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { name: `${args.clusterName}-cluster`, assumeRolePolicy: assumeRole("eks.amazonaws.com"), tags: args.tags }, opts);
     new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" }, opts);
+    // The node role holds what kubelet and image pulls need; the VPC CNI has its own role (eks-addons.ts).
     const nodeRole = new aws.iam.Role(`${name}-node-role`, { name: `${args.clusterName}-nodes`, assumeRolePolicy: assumeRole("ec2.amazonaws.com"), tags: args.tags }, opts);
-    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]) {
+    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"]) {
         new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, opts);
     }
-    const secretsKey = new aws.kms.Key(`${name}-secrets`, { description: `${args.clusterName} Kubernetes Secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags }, opts);
+    // Without this key the cluster's Secrets cannot be decrypted: prod protects it like the cluster.
+    // Its key policy is the default one (the account's IAM policies decide), so the deployer role's
+    // kms:CreateGrant and kms:DescribeKey let EKS create its grant when the cluster is created.
+    const secretsKey = new aws.kms.Key(
+        `${name}-secrets`,
+        { description: `${args.clusterName} Kubernetes Secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags },
+        { ...opts, protect: args.protect },
+    );
+    // EKS writes control-plane logs to this group; created first so its retention applies (EKS would create it with none).
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: 90, tags: args.tags }, opts);
 
     const cluster = new aws.eks.Cluster(
         name,
         {
             name: args.clusterName,
+            version,
             roleArn: clusterRole.arn,
             vpcConfig: {
                 subnetIds: Object.values(privateSubnets).map((s) => s.id),
@@ -95,34 +105,78 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
                 endpointPublicAccess: true,
                 publicAccessCidrs: args.adminCidrs,
             },
-            enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+            kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: EKS_SERVICE_CIDR },
+            enabledClusterLogTypes: EKS_LOG_TYPES,
             encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
-            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+            upgradePolicy: { supportType: "STANDARD" },
             tags: args.tags,
         },
-        { ...opts, protect: args.protect },
+        { ...opts, protect: args.protect, dependsOn: [logGroup] },
+    );
+    const adminAccess = clusterAdminAccess(
+        `${name}-admin`,
+        cluster,
+        [
+            { id: "deployer", principalArn: args.aws.deployerRoleArn },
+            { id: "break-glass", principalArn: args.aws.breakGlassRoleArn },
+        ],
+        args.tags,
+        opts,
+    );
+    // No thumbprint list: IAM then fetches the issuer certificate's top intermediate CA thumbprint itself.
+    const oidcProvider = new aws.iam.OpenIdConnectProvider(
+        `${name}-oidc`,
+        { url: cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""), clientIdLists: ["sts.amazonaws.com"], tags: args.tags },
+        opts,
+    );
+    const addonArgs = { cluster, clusterName: args.clusterName, kubernetesVersion: version, oidcProvider, tags: args.tags };
+    const vpcCni = vpcCniAddon(name, addonArgs, opts);
+
+    const systemLt = new aws.ec2.LaunchTemplate(
+        `${name}-system`,
+        {
+            namePrefix: `${args.clusterName}-system-`,
+            metadataOptions: NODE_METADATA_OPTIONS,
+            blockDeviceMappings: [NODE_ROOT_VOLUME],
+            tagSpecifications: [{ resourceType: "instance", tags: tag(`${args.clusterName}-system`) }],
+            tags: args.tags,
+        },
+        opts,
     );
     const systemPool = new aws.eks.NodeGroup(
         `${name}-system`,
         {
             clusterName: cluster.name,
             nodeGroupName: `${args.clusterName}-system`,
+            version,
+            amiType: EKS_AMI_TYPE,
             nodeRoleArn: nodeRole.arn,
             subnetIds: Object.values(privateSubnets).map((s) => s.id),
             instanceTypes: [args.systemPool.machineType],
             scalingConfig: { minSize: args.systemPool.minNodes, maxSize: args.systemPool.maxNodes, desiredSize: args.systemPool.minNodes },
+            launchTemplate: { id: systemLt.id, version: systemLt.latestVersion.apply(String) },
+            updateConfig: { maxUnavailable: 1 },
             labels: { "globalgrid.dev/pool": "system" },
-            tags: args.tags,
+            tags: { ...args.tags, ...discoveryTags(args.clusterName) },
         },
-        { ...opts, ignoreChanges: ["scalingConfig.desiredSize"] },
+        { ...opts, dependsOn: [vpcCni], ignoreChanges: ["scalingConfig.desiredSize"] },
     );
-    const oidcProvider = new aws.iam.OpenIdConnectProvider(
-        `${name}-oidc`,
-        { url: cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""), clientIdLists: ["sts.amazonaws.com"], tags: args.tags },
-        opts,
-    );
-    const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion);
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
-    const publicByZone = Object.fromEntries(args.zones.map((zone, i) => [zone, publicSubnets[i]]));
-    return { cluster, vpc, privateSubnets, privateRouteTable: privateRt, publicSubnets: publicByZone, systemPool, egressIps: [eip.publicIp], nodeRole, oidcProvider, kubeconfig, provider };
+    const ebsCsi = ebsCsiAddon(name, addonArgs, { ...opts, dependsOn: [systemPool] });
+
+    const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion, args.aws.deployerRoleArn);
+    // Kubernetes objects wait for the deployer's access, the system nodes and the EBS CSI driver
+    // (a PVC, such as a Consul server's, binds only once the driver runs).
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool, ebsCsi, ...adminAccess] });
+    const autoscaler = createClusterAutoscaler(name, {
+        clusterName: args.clusterName,
+        awsRegion: args.awsRegion,
+        kubernetesVersion: version,
+        oidcProvider,
+        tags: args.tags,
+        placement: args.placement,
+        awsOpts: opts,
+        k8sOpts: { parent, provider },
+    });
+    return { cluster, vpc, privateSubnets, privateRouteTables, publicSubnets, systemPool, egressIps, nodeRole, oidcProvider, vpcCni, ebsCsi, autoscaler, adminAccess, kubeconfig, provider };
 }

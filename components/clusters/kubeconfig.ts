@@ -27,13 +27,17 @@ export function gkeKubeconfig(name: string, endpoint: pulumi.Input<string>, caDa
     });
 }
 
-export function eksKubeconfig(name: string, endpoint: pulumi.Input<string>, caData: pulumi.Input<string>, clusterName: pulumi.Input<string>, awsRegion: string): pulumi.Output<string> {
+/**
+ * An EKS kubeconfig whose token `aws eks get-token` mints as `roleArn` (the deployer role, which has
+ * a cluster-admin access entry), whatever identity runs it, as long as that identity may assume it.
+ */
+export function eksKubeconfig(name: string, endpoint: pulumi.Input<string>, caData: pulumi.Input<string>, clusterName: pulumi.Input<string>, awsRegion: string, roleArn: string): pulumi.Output<string> {
     return pulumi.output(clusterName).apply((cn) =>
         kubeconfig(name, endpoint, caData, {
             exec: {
                 apiVersion: "client.authentication.k8s.io/v1beta1",
                 command: "aws",
-                args: ["eks", "get-token", "--cluster-name", cn, "--region", awsRegion],
+                args: ["eks", "get-token", "--cluster-name", cn, "--region", awsRegion, "--role-arn", roleArn],
             },
         }),
     );

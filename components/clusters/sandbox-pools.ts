@@ -8,6 +8,10 @@ import type { DataPlaneCluster } from "../tiers/region";
 import { layout } from "../network/cidr";
 import type { ProjectApis } from "../project/services";
 import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke";
+import { routeTableFor } from "./eks-network";
+import { discoveryTags, NODE_METADATA_OPTIONS, NODE_ROOT_VOLUME, nodeTemplateTags } from "./eks-nodes";
+import { EKS_AMI_TYPE } from "./eks-versions";
+import { gvisorUserData } from "./gvisor-user-data";
 
 /** GKE Sandbox: the only value the provider accepts for `sandboxConfig.type` (lowercase "gvisor" belongs to the deprecated `sandboxType`, removed in newer providers). */
 export const GKE_SANDBOX_TYPE = "GVISOR";
@@ -34,38 +38,13 @@ export interface SandboxPoolsArgs {
     placement: Placement;
     /** the project's enabled APIs (global tier) */
     apis: ProjectApis;
+    /** EKS: Kubernetes version of the node groups and the gVisor release they install */
+    kubernetesVersion: string;
+    gvisorRelease: string;
 }
 
 /** Node labels every sandboxed grid pool carries. */
 export const poolLabels = (pool: GridPool, dc: string): Record<string, string> => ({ [POOL_KEY]: pool, [DATACENTER_KEY]: dc, "globalgrid.dev/sandbox": "gvisor" });
-
-/**
- * gVisor on EKS: install runsc and register it as a containerd runtime before the node joins.
- * (GKE Sandbox does this for GKE pools.) Instance metadata needs IMDSv2 with hop limit 1 so pods
- * cannot reach it.
- */
-const GVISOR_USER_DATA = `MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="==GVISOR=="
-
---==GVISOR==
-Content-Type: text/x-shellscript; charset="us-ascii"
-
-#!/bin/bash
-set -euo pipefail
-ARCH=$(uname -m)
-URL=https://storage.googleapis.com/gvisor/releases/release/20251110.0/\${ARCH}
-for f in runsc containerd-shim-runsc-v1; do
-  curl -fsSLo /usr/local/bin/$f "$URL/$f" && curl -fsSLo /tmp/$f.sha512 "$URL/$f.sha512"
-  (cd /usr/local/bin && sed "s# .*# $f#" /tmp/$f.sha512 | sha512sum -c -) && chmod 0755 /usr/local/bin/$f
-done
-mkdir -p /etc/containerd/config.d
-cat > /etc/containerd/config.d/runsc.toml <<'TOML'
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]
-  runtime_type = "io.containerd.runsc.v1"
-TOML
-
---==GVISOR==--
-`;
 
 /** On aws each data center owns a private subnet in its zone, routed through the region's NAT. */
 function dataCenterSubnet(name: string, args: SandboxPoolsArgs, parent: pulumi.Resource): aws.ec2.Subnet {
@@ -82,8 +61,17 @@ function dataCenterSubnet(name: string, args: SandboxPoolsArgs, parent: pulumi.R
         },
         opts,
     );
-    new aws.ec2.RouteTableAssociation(`${name}-subnet`, { subnetId: subnet.id, routeTableId: dataPlane.eks.privateRouteTable.id }, opts);
+    new aws.ec2.RouteTableAssociation(`${name}-subnet`, { subnetId: subnet.id, routeTableId: routeTableFor(dataPlane.eks, dc.zone).id }, opts);
     return subnet;
+}
+
+/** Tags on a managed node group's Auto Scaling group (EKS does not copy node group tags to it). */
+function asgNodeTemplateTags(name: string, ng: aws.eks.NodeGroup, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): void {
+    const asgName = ng.resources.apply((rs) => rs?.[0]?.autoscalingGroups?.[0]?.name ?? "");
+    for (const [key, value] of Object.entries(tags)) {
+        const id = key.replace(/^k8s\.io\/cluster-autoscaler\//, "").replace(/[^a-zA-Z0-9-]+/g, "-");
+        new aws.autoscaling.Tag(`${name}-asg-${id}`, { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } }, opts);
+    }
 }
 
 /** The data center's two sandboxed, tainted node pools pinned to its zone. */
@@ -119,35 +107,42 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
             out[pool] = { name: np.name, resource: np };
         } else {
             const tags = awsTags(pool, args.placement);
+            const awsOpts = { parent, provider: dataPlane.awsProvider };
+            const clusterName = names.regionCluster(region.name);
             subnet ??= dataCenterSubnet(name, args, parent);
             const lt = new aws.ec2.LaunchTemplate(
                 `${name}-${pool}`,
                 {
                     namePrefix: `${poolName}-`,
-                    userData: Buffer.from(GVISOR_USER_DATA).toString("base64"),
-                    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
-                    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true" } }],
+                    userData: Buffer.from(gvisorUserData(args.gvisorRelease)).toString("base64"),
+                    metadataOptions: NODE_METADATA_OPTIONS,
+                    blockDeviceMappings: [NODE_ROOT_VOLUME],
                     tagSpecifications: [{ resourceType: "instance", tags }],
                     tags,
                 },
-                { parent, provider: dataPlane.awsProvider },
+                awsOpts,
             );
+            const labels = poolLabels(pool, dc.name);
             const ng = new aws.eks.NodeGroup(
                 `${name}-${pool}`,
                 {
                     clusterName: dataPlane.eks.cluster.name,
-                    nodeGroupName: names.eksNodeGroup(names.regionCluster(region.name), poolName),
+                    nodeGroupName: names.eksNodeGroup(clusterName, poolName),
+                    version: args.kubernetesVersion,
+                    amiType: EKS_AMI_TYPE,
                     nodeRoleArn: dataPlane.eks.nodeRole.arn,
                     subnetIds: [subnet.id],
                     instanceTypes: [grid.machineType],
                     scalingConfig: { minSize: grid.nodes.minNodes, maxSize: grid.nodes.maxNodes, desiredSize: grid.nodes.minNodes },
                     launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) },
-                    labels: poolLabels(pool, dc.name),
+                    updateConfig: { maxUnavailable: 1 },
+                    labels,
                     taints: [{ ...taint, effect: "NO_SCHEDULE" }],
-                    tags,
+                    tags: { ...tags, ...discoveryTags(clusterName) },
                 },
-                { parent, provider: dataPlane.awsProvider, ignoreChanges: ["scalingConfig.desiredSize"] },
+                { ...awsOpts, dependsOn: [dataPlane.eks.vpcCni], ignoreChanges: ["scalingConfig.desiredSize"] },
             );
+            asgNodeTemplateTags(`${name}-${pool}`, ng, { ...discoveryTags(clusterName), ...nodeTemplateTags(labels, dc.zone, [{ ...taint, effect: "NoSchedule" }]) }, awsOpts);
             out[pool] = { name: ng.nodeGroupName, resource: ng };
         }
     }

@@ -1,3 +1,4 @@
+import { DEFAULT_GVISOR_RELEASE, DEFAULT_KUBERNETES_VERSION } from "../clusters/eks-versions";
 import type {
     CertificateSettings,
     ConsulSettings,
@@ -15,12 +16,23 @@ export interface World {
     environment: "staging" | "prod";
     gcpProject: string;
     awsAccountId: string;
+    /** the AWS side of every EKS cluster: who administers it, what it runs */
+    aws: AwsSettings;
     domain: string;
     images: RawWorld["images"];
     alertEmails: string[];
     adminCidrs: string[];
     global: { location: string; cidr: string; systemMachineType: string };
     continents: Continent[];
+}
+
+export interface AwsSettings {
+    accountId: string;
+    deployerRoleArn: string;
+    breakGlassRoleArn: string;
+    kubernetesVersion: string;
+    gvisorRelease: string;
+    natGatewayPerZone: boolean;
 }
 
 export interface Continent {
@@ -30,6 +42,8 @@ export interface Continent {
     cidr: string;
     zones: string[];
     systemMachineType: string;
+    /** the system pool as configured (nodes in total); see tiers/continent-system-pool.ts for the effective size */
+    systemPool: Partial<NodePoolSettings>;
     regions: Region[];
 }
 
@@ -90,6 +104,14 @@ export function resolveWorld(raw: RawWorld): World {
         environment: raw.environment,
         gcpProject: raw.gcp.project,
         awsAccountId: raw.aws.accountId,
+        aws: {
+            accountId: raw.aws.accountId,
+            deployerRoleArn: raw.aws.deployerRoleArn,
+            breakGlassRoleArn: raw.aws.breakGlassRoleArn,
+            kubernetesVersion: raw.aws.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
+            gvisorRelease: raw.aws.gvisorRelease ?? DEFAULT_GVISOR_RELEASE,
+            natGatewayPerZone: raw.aws.natGatewayPerZone ?? prod,
+        },
         domain: raw.dns.domain,
         images: raw.images,
         alertEmails: [...raw.alerts.emails],
@@ -102,6 +124,7 @@ export function resolveWorld(raw: RawWorld): World {
             cidr: c.cidr,
             zones: c.zones ?? [],
             systemMachineType: d.machineTypes[c.cloud].system,
+            systemPool: { ...c.systemPool },
             regions: byName(c.regions).map(([rName, r]): Region => {
                 const machines = d.machineTypes[c.cloud];
                 const decommission = r.decommission ?? false;

@@ -3,6 +3,8 @@ import { AWS_ZONE_LETTERS, layout, parseCidr, isAligned, overlaps, type Cidr } f
 import { GKE_DEFAULT_NODE_ZONES, GKE_MAX_PODS_PER_NODE, gkeNodeCeiling } from "../network/cloud-nat";
 import type { RawWorld, RawRegion } from "./schema";
 import { resolveWorld, type World } from "./model";
+import { EKS_SERVICE_CIDR, EKS_VERSIONS } from "../clusters/eks-versions";
+import { continentSystemPool } from "../tiers/continent-system-pool";
 
 export interface ConfigIssue {
     path: string;
@@ -86,6 +88,21 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         { kind: "gcpServiceAccountId", value: names.nodeServiceAccount(names.globalCluster()) },
     ]);
 
+    // The IAM roles named for cluster access must be roles of the stack's own account.
+    for (const key of ["deployerRoleArn", "breakGlassRoleArn"] as const) {
+        const account = /^arn:aws:iam::(\d{12}):/.exec(raw.aws[key])?.[1];
+        if (account !== raw.aws.accountId) add(`aws.${key}`, `"${raw.aws[key]}" is not a role of account ${raw.aws.accountId} (aws.accountId)`);
+    }
+    if (raw.aws.deployerRoleArn === raw.aws.breakGlassRoleArn) add("aws.breakGlassRoleArn", "must differ from aws.deployerRoleArn: break-glass access must not depend on the deployer role");
+    if (!EKS_VERSIONS[world.aws.kubernetesVersion]) {
+        add("aws.kubernetesVersion", `${world.aws.kubernetesVersion} is not a supported EKS version (${Object.keys(EKS_VERSIONS).join(", ")}; add-on and autoscaler pins in components/clusters/eks-versions.ts)`);
+    }
+    const eksServiceRange = parseCidr(EKS_SERVICE_CIDR)!;
+    const notEksServiceRange = (path: string, text: string) => {
+        const c = parseCidr(text);
+        if (c && overlaps(c, eksServiceRange)) add(path, `"${text}" overlaps the EKS service range ${EKS_SERVICE_CIDR}`);
+    };
+
     const continentNames = Object.keys(raw.continents);
     if (continentNames.length === 0) add("continents", "at least one continent is required");
     for (const [cName, c] of Object.entries(raw.continents)) {
@@ -98,6 +115,8 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         if (c.cloud === "gcp") limitsCheck(cp, [{ kind: "gcpServiceAccountId", value: names.nodeServiceAccount(names.continentCluster(cName)) }]);
         if (c.cloud === "gcp") checkGkeContinentZones(cp, c.location, c.zones);
         else checkEksZones(cp, c.cloud, c.location, c.zones);
+        if (c.cloud === "aws") notEksServiceRange(`${cp}.cidr`, c.cidr);
+        checkContinentSystemPool(cp, cName);
         const regionNames = Object.keys(c.regions);
         if (regionNames.length === 0) add(`${cp}.regions`, "a continent needs at least one region");
         for (const [rName, r] of Object.entries(c.regions)) {
@@ -116,6 +135,16 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         list.forEach((z, i) => {
             if (!zoneInLocation("gcp", z, location)) add(`${at}.zones.${i}`, `"${z}" is not a zone of ${location}`);
         });
+    }
+
+    /** The continental system pool must fit one node per Consul server of its largest region. */
+    function checkContinentSystemPool(at: string, cName: string) {
+        const continent = world.continents.find((x) => x.name === cName);
+        if (!continent) return;
+        const { minNodes, maxNodes } = continent.systemPool;
+        if (minNodes !== undefined && maxNodes !== undefined && minNodes > maxNodes) add(`${at}.systemPool.minNodes`, `minNodes ${minNodes} is greater than maxNodes ${maxNodes}`);
+        const pool = continentSystemPool({ cloud: continent.cloud, zones: continent.zones, consulReplicas: continent.regions.map((r) => r.consul.replicas), configured: continent.systemPool });
+        if (pool.problem) add(`${at}.systemPool.maxNodes`, pool.problem);
     }
 
     /** An EKS cluster's control-plane zones: aws only, two or more, distinct, inside the location. */
@@ -137,6 +166,7 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         const locRe = cloud === "gcp" ? GCP_REGION : AWS_REGION;
         if (!locRe.test(r.location)) add(`${rp}.location`, `"${r.location}" is not a ${cloud} region`);
         claimCidr(r.cidr, `${rp}.cidr`);
+        if (cloud === "aws") notEksServiceRange(`${rp}.cidr`, r.cidr);
         checkEksZones(rp, cloud, r.location, r.zones);
         if (cloud === "aws" && r.pubsubLocation === undefined) add(`${rp}.pubsubLocation`, "required on aws: the GCP region that stores this region's job messages");
         if (r.pubsubLocation !== undefined && !GCP_REGION.test(r.pubsubLocation)) add(`${rp}.pubsubLocation`, `"${r.pubsubLocation}" is not a GCP region`);

@@ -23,6 +23,9 @@ export const pinnedImage = z
     })
     .refine((s) => !/:latest$/.test(s), { message: "must not use the `latest` tag" });
 
+/** An IAM role ARN (the account is checked against `aws.accountId` in rules.ts). */
+export const iamRoleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, { message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer" });
+
 export const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, {
     message: "must be an IPv4 CIDR such as 10.16.0.0/16",
 });
@@ -131,6 +134,8 @@ export const continentSchema = z
         cidr,
         /** zones of the continental cluster: aws at least two (EKS subnets), gcp at least one (node locations, load balancer NEGs) */
         zones: z.array(z.string()).optional(),
+        /** the continental cluster's system pool, in nodes in total (GKE: spread over `zones`); it never goes below the regions' largest Consul replica count */
+        systemPool: nodePoolSchema.partial().optional(),
         regions: z.record(regionName, regionSchema),
     })
     .strict();
@@ -141,7 +146,21 @@ export const worldSchema = z
         gcp: z
             .object({ project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id" }) })
             .strict(),
-        aws: z.object({ accountId: z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }) }).strict(),
+        aws: z
+            .object({
+                accountId: z.string().regex(/^\d{12}$/, { message: "must be a 12-digit AWS account id" }),
+                /** the IAM role `pulumi up` runs as (CI): cluster admin on every EKS cluster; kubeconfigs assume it */
+                deployerRoleArn: iamRoleArn,
+                /** an operators' IAM role that keeps cluster-admin access when the deployer role cannot be used */
+                breakGlassRoleArn: iamRoleArn,
+                /** EKS Kubernetes minor version of every cluster and node group (default in components/clusters/eks-versions.ts) */
+                kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { message: "must be a Kubernetes minor version such as 1.34" }).optional(),
+                /** gVisor release installed on the sandboxed node groups, such as 20251110.0 */
+                gvisorRelease: z.string().regex(/^\d{8}(\.\d+)?$/, { message: "must be a gVisor release such as 20251110.0" }).optional(),
+                /** one NAT gateway per availability zone (default: prod true, staging false) */
+                natGatewayPerZone: z.boolean().optional(),
+            })
+            .strict(),
         dns: z
             .object({ domain: z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { message: "must be a DNS domain" }) })
             .strict(),

@@ -8,6 +8,7 @@ import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import { consulStorageClass } from "../workloads/consul/storage-class";
 import type { GlobalTier } from "./global";
+import { continentSystemPool } from "./continent-system-pool";
 
 export interface ContinentTierArgs {
     world: World;
@@ -42,7 +43,9 @@ export class ContinentTier extends pulumi.ComponentResource {
         const placement: Placement = { tier: "continent", continent: continent.name };
         const protect = world.environment === "prod";
         const clusterName = names.continentCluster(continent.name);
-        const systemPool = { machineType: continent.systemMachineType, minNodes: 1, maxNodes: 5 };
+        // One node per Consul server of the largest region it hosts (required anti-affinity by hostname).
+        const pool = continentSystemPool({ cloud: continent.cloud, zones: continent.zones, consulReplicas: continent.regions.map((r) => r.consul.replicas), configured: continent.systemPool });
+        const systemPool = { machineType: continent.systemMachineType, minNodes: pool.minNodes, maxNodes: pool.maxNodes };
         if (continent.cloud === "gcp") {
             const gke = createGkeCluster(
                 `${continent.name}-cp`,
@@ -75,7 +78,7 @@ export class ContinentTier extends pulumi.ComponentResource {
             this.awsProvider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
             const eks = createEksCluster(
                 `${continent.name}-cp`,
-                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, tags, protect, provider: this.awsProvider },
+                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider: this.awsProvider },
                 this,
             );
             this.clusterName = eks.cluster.name;

@@ -46,7 +46,11 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.placement = { tier: "datacenter", continent: region.continent, region: region.name, datacenter: dc.name };
         const k8sOpts = { parent: this, provider: regionTier.provider };
 
-        this.pools = createSandboxPools(dc.name, { names, region, dataCenter: dc, dataPlane: regionTier.dataPlane, placement: this.placement, apis: args.apis }, this);
+        this.pools = createSandboxPools(
+            dc.name,
+            { names, region, dataCenter: dc, dataPlane: regionTier.dataPlane, placement: this.placement, apis: args.apis, kubernetesVersion: args.world.aws.kubernetesVersion, gvisorRelease: args.world.aws.gvisorRelease },
+            this,
+        );
 
         const nsName = names.dataCenterNamespace(dc.name);
         this.namespace = restrictedNamespace(`${dc.name}-ns`, {

@@ -104,7 +104,7 @@ export class RegionTier extends pulumi.ComponentResource {
             const provider = awsProvider(`${region.name}-aws`, region.location, world.awsAccountId, tags, this);
             const eks = createEksCluster(
                 `${region.name}-dp`,
-                { clusterName, awsRegion: region.location, zones: region.zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, tags, protect: region.protect, provider },
+                { clusterName, awsRegion: region.location, zones: region.zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, aws: world.aws, tags, placement: this.placement, protect: region.protect, provider },
                 this,
             );
             this.dataPlane = { cloud: "aws", eks, awsProvider: provider };

@@ -1,7 +1,7 @@
 import type { PolicyResource, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { isConsulServer } from "./consul";
 
-const STATEFUL = new Set(["gcp:container/cluster:Cluster", "aws:eks/cluster:Cluster", "gcp:pubsub/topic:Topic", "gcp:pubsub/subscription:Subscription"]);
+const STATEFUL = new Set(["gcp:container/cluster:Cluster", "aws:eks/cluster:Cluster", "aws:kms/key:Key", "gcp:pubsub/topic:Topic", "gcp:pubsub/subscription:Subscription"]);
 const REGION_TIER = "globalgrid:tier:Region";
 /** Stack tag that turns the policy on for any stack ("true") besides those named in config. */
 export const STATE_SAFETY_TAG = "globalgrid:state-safety";
@@ -28,7 +28,7 @@ function enabled(args: StackValidationArgs, cfg: StateSafetyConfig): boolean {
 export const stateSafety: StackValidationPolicy = {
     name: "prod-state-protected",
     description:
-        "In production stacks (config `stacks`, or stack tag globalgrid:state-safety=true) clusters, Consul server StatefulSets and Pub/Sub topics and subscriptions are `protect`ed, except in regions listed as decommissioning.",
+        "In production stacks (config `stacks`, or stack tag globalgrid:state-safety=true) clusters, KMS keys (an EKS cluster's Secrets are unreadable without theirs), Consul server StatefulSets and Pub/Sub topics and subscriptions are `protect`ed, except in regions listed as decommissioning.",
     enforcementLevel: "mandatory",
     remediationSteps:
         "Create the resource with `protect: region.protect` (true in prod). To remove a region, set `decommission: true` on it in the stack file AND list it under `decommissioning` for this policy in policies/config/<stack>.json.",

@@ -6,6 +6,7 @@ import { stackGraph } from "../support/stacks";
 const STATEFUL = [
     "gcp:container/cluster:Cluster",
     "aws:eks/cluster:Cluster",
+    "aws:kms/key:Key",
     "kubernetes:apps/v1:StatefulSet",
     "gcp:pubsub/topic:Topic",
     "gcp:pubsub/subscription:Subscription",
