@@ -4,6 +4,7 @@ import { containerPolicies } from "./rules/containers";
 import { credentialPolicies } from "./rules/credentials";
 import { clusterPolicies } from "./rules/clusters";
 import { hygienePolicies } from "./rules/hygiene";
+import { gridImagesOwnRegistries } from "./rules/images";
 import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
 import { rbacPolicies } from "./rules/rbac-scalers";
@@ -17,6 +18,7 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "mandatory";
 /** Every policy of the pack; index.ts serves them, the offline runner evaluates them. */
 export const policies: Policies = [
     ...containerPolicies,
+    gridImagesOwnRegistries,
     ...credentialPolicies,
     ...untrustedPolicies,
     ...consulPolicies,

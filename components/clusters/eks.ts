@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { layout } from "../network/cidr";
 import { eksKubeconfig } from "./kubeconfig";
+import { ecrPullPolicy, eksAddonRepositories } from "../images/ecr";
 
 export interface EksClusterArgs {
     /** physical cluster name (see naming.ts) */
@@ -79,9 +80,12 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { name: `${args.clusterName}-cluster`, assumeRolePolicy: assumeRole("eks.amazonaws.com"), tags: args.tags }, opts);
     new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" }, opts);
     const nodeRole = new aws.iam.Role(`${name}-node-role`, { name: `${args.clusterName}-nodes`, assumeRolePolicy: assumeRole("ec2.amazonaws.com"), tags: args.tags }, opts);
-    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"]) {
+    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy"]) {
         new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, opts);
     }
+    // Instead of AmazonEC2ContainerRegistryReadOnly (every repository of every account): pulls from
+    // the region's EKS add-on registry only; the region tier adds its agent repositories.
+    ecrPullPolicy(`${name}-node-eks-addon-images`, nodeRole, [eksAddonRepositories(args.awsRegion)], opts);
     const secretsKey = new aws.kms.Key(`${name}-secrets`, { description: `${args.clusterName} Kubernetes Secrets envelope encryption`, enableKeyRotation: true, deletionWindowInDays: 30, tags: args.tags }, opts);
 
     const cluster = new aws.eks.Cluster(

@@ -5,6 +5,8 @@ import type { World } from "../config/model";
 import { gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import { createRootCa, type KeyPair } from "../pki/certificates";
+import { AgentImages } from "../images/agent-images";
+import { artifactRegistryLocation } from "../images/registries";
 
 export interface GlobalTierArgs {
     /** the effective world config */
@@ -12,6 +14,8 @@ export interface GlobalTierArgs {
     names: Names;
 }
 
+/** Untagged versions (left by interrupted pushes) are deleted after 14 days; tagged builds are kept. */
+const REGISTRY_UNTAGGED_RETENTION = `${14 * 24 * 3600}s`;
 const ROOT_VALIDITY = { validityHours: 24 * 365 * 5, earlyRenewalHours: 24 * 180 };
 
 /**
@@ -29,6 +33,8 @@ export class GlobalTier extends pulumi.ComponentResource {
     readonly pubsubAgent: gcp.projects.ServiceIdentity;
     readonly notificationChannels: pulumi.Output<string>[];
     readonly registry: gcp.artifactregistry.Repository;
+    /** the agents' images: built and pushed to the registry and to ECR, or prebuilt; per-region references */
+    readonly images: AgentImages;
 
     constructor(name: string, args: GlobalTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Global", name, {}, opts);
@@ -79,11 +85,25 @@ export class GlobalTier extends pulumi.ComponentResource {
             child,
         );
         this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, child);
+        // Every GCP data plane of the world pulls the agents from here: a multi-region repository
+        // (around global.location) keeps serving when one of its regions is down. Tags are immutable,
+        // so the build cache lives in a repository of its own (images/agent-images.ts).
         this.registry = new gcp.artifactregistry.Repository(
             "registry",
-            { repositoryId: "globalgrid", project, location: world.global.location, format: "DOCKER", description: "globalgrid images", labels, dockerConfig: { immutableTags: true } },
+            {
+                repositoryId: names.registryRepository(),
+                project,
+                location: artifactRegistryLocation(world.global.location),
+                format: "DOCKER",
+                description: "globalgrid images",
+                labels,
+                dockerConfig: { immutableTags: true },
+                cleanupPolicyDryRun: false,
+                cleanupPolicies: [{ id: "delete-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: REGISTRY_UNTAGGED_RETENTION } }],
+            },
             { parent: this, protect: prod },
         );
+        this.images = new AgentImages("agent-images", { world, names, registry: this.registry }, child);
         this.notificationChannels = world.alertEmails.map(
             (email, i) =>
                 new gcp.monitoring.NotificationChannel(
