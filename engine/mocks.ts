@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { sourceHash } from "../components/images/source-hash";
 
 /**
  * Mocks that answer like the providers would after `pulumi up`: ids, names, endpoints, ARNs,
@@ -123,10 +124,11 @@ const handlers: Record<string, Handler> = {
     },
     "aws:lb/loadBalancer:LoadBalancer": (name, inputs) => ({ state: { dnsName: `${inputs.name ?? name}-${hash(name, 10)}.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" } }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ state: { latestVersion: 1 } }),
-    // A build's digest is a hash of what determines the image (context, Dockerfile, platforms, build
-    // args, labels), not of where it is pushed: the same build pushed to more registries keeps it.
+    // A build's digest is a hash of what determines the image (the build context's files, the
+    // Dockerfile, platforms, build args, labels), not of where it is pushed.
     "docker-build:index:Image": (_name, inputs) => {
-        const { context, dockerfile, platforms, buildArgs, labels, target } = inputs;
+        const { dockerfile, platforms, buildArgs, labels, target } = inputs;
+        const context = sourceHash(String((inputs.context as { location?: string } | undefined)?.location ?? "."));
         const digest = `sha256:${hash(JSON.stringify({ context, dockerfile, platforms, buildArgs, labels, target }), 64)}`;
         const tags = (inputs.tags as string[] | undefined) ?? [];
         return { id: digest, state: { digest, contextHash: hash(JSON.stringify({ context, dockerfile, labels }), 64), ref: tags.length ? `${tags[0]}@${digest}` : "" } };

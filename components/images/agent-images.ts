@@ -21,8 +21,6 @@ export interface AgentImagesArgs {
     contextRoot?: string;
 }
 
-/** The label that records which sources an image was built from (part of the image config, so of its digest). */
-export const SOURCE_LABEL = "dev.globalgrid.source-hash";
 /** Image creation time of every build; with BuildKit's SOURCE_DATE_EPOCH an unchanged build keeps its digest. */
 export const SOURCE_DATE_EPOCH = "0";
 export const PLATFORMS = ["linux/amd64"] as const;
@@ -112,7 +110,7 @@ export class AgentImages extends pulumi.ComponentResource {
                     dockerfile: { location: `${contextRoot}/agents/${dir}/Dockerfile` },
                     platforms: [...PLATFORMS],
                     buildArgs: { SOURCE_DATE_EPOCH },
-                    labels: { [SOURCE_LABEL]: source, "org.opencontainers.image.title": `globalgrid ${dir}` },
+                    labels: { "org.opencontainers.image.title": `globalgrid ${dir}` },
                     push: true,
                     tags: [pulumi.interpolate`${this.registryPath}/${dir}:${tag}`, ...targets.map((t) => pulumi.interpolate`${t.repository.repositoryUrl}:${tag}`)],
                     registries: [arRegistry, ...targets.map(ecrLogin)],

@@ -24,8 +24,7 @@ const cache = new Map<string, { stamp: string; hash: string }>();
 
 /**
  * A content hash of the build context under `root` (file names and bytes, in a fixed order),
- * without the excluded directories. It is recorded in every agent image as a label, so an image's
- * digest changes when, and only when, what it is built from changes.
+ * without the excluded directories: what the docker-build provider hashes to decide a rebuild.
  */
 export function sourceHash(root: string): string {
     const list = files(path.resolve(root), "");
