@@ -131,7 +131,10 @@ const handlers: Record<string, Handler> = {
         const context = sourceHash(String((inputs.context as { location?: string } | undefined)?.location ?? "."));
         const digest = `sha256:${hash(JSON.stringify({ context, dockerfile, platforms, buildArgs, labels, target }), 64)}`;
         const tags = (inputs.tags as string[] | undefined) ?? [];
-        return { id: digest, state: { digest, contextHash: hash(JSON.stringify({ context, dockerfile, labels }), 64), ref: tags.length ? `${tags[0]}@${digest}` : "" } };
+        // The mock monitor lifts a nested secret to the whole array; like the provider, keep only passwords secret.
+        const wire = inputs.registries as { value?: unknown } | unknown[] | undefined;
+        const registries = ((Array.isArray(wire) ? wire : (wire?.value ?? [])) as State[]).map((r) => ({ ...r, password: pulumi.secret(r.password) }));
+        return { id: digest, state: { digest, registries, contextHash: hash(JSON.stringify({ context, dockerfile, labels }), 64), ref: tags.length ? `${tags[0]}@${digest}` : "" } };
     },
 };
 

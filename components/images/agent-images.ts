@@ -70,7 +70,7 @@ export class AgentImages extends pulumi.ComponentResource {
                 cleanupPolicyDryRun: false,
                 cleanupPolicies: [{ id: "delete-stale-cache", action: "DELETE", condition: { tagState: "ANY", olderThan: CACHE_RETENTION } }],
             },
-            { parent: this },
+            { parent: this, protect: prod },
         );
         const cachePath = artifactRegistryPath(this.cacheRegistry);
 
