@@ -99,9 +99,12 @@ export class AgentImages extends pulumi.ComponentResource {
         for (const k of toBuild) {
             const dir = AGENTS[k];
             const targets = awsRegions.map((r) => this.ecr[r][k]!);
-            // The tag names one build: its sources and where it is pushed. Both registries refuse to
-            // move a tag, so anything that makes the provider rebuild must also change the tag.
-            const tag = `b-${createHash("sha256").update(JSON.stringify({ source, dir, platforms: PLATFORMS, awsRegions })).digest("hex").slice(0, 24)}`;
+            const labels = { "org.opencontainers.image.title": `globalgrid ${dir}` };
+            const buildArgs = { SOURCE_DATE_EPOCH };
+            // The tag names one build: its sources, its settings and where it is pushed. Both registries
+            // refuse to move a tag, so whatever makes the provider build again must also change the tag.
+            const settings = { source, dir, platforms: PLATFORMS, buildArgs, labels, awsRegions, project: world.gcpProject, location: world.global.location, account: world.awsAccountId };
+            const tag = `b-${createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 24)}`;
             const cacheRef = pulumi.interpolate`${cachePath}/${dir}:buildcache`;
             this.builds[k] = new dockerbuild.Image(
                 dir,
@@ -109,8 +112,8 @@ export class AgentImages extends pulumi.ComponentResource {
                     context: { location: contextRoot },
                     dockerfile: { location: `${contextRoot}/agents/${dir}/Dockerfile` },
                     platforms: [...PLATFORMS],
-                    buildArgs: { SOURCE_DATE_EPOCH },
-                    labels: { "org.opencontainers.image.title": `globalgrid ${dir}` },
+                    buildArgs,
+                    labels,
                     push: true,
                     tags: [pulumi.interpolate`${this.registryPath}/${dir}:${tag}`, ...targets.map((t) => pulumi.interpolate`${t.repository.repositoryUrl}:${tag}`)],
                     registries: [arRegistry, ...targets.map(ecrLogin)],
