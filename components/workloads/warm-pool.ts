@@ -30,7 +30,7 @@ export class WarmPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: WarmPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:WarmPool", name, {}, opts);
-        const { world, region, dataCenter: dc, namespace, placement } = args;
+        const { region, dataCenter: dc, namespace, placement } = args;
         const settings = dc.warmPool;
         const labels = k8sLabels(WARM_POOL, WARM_POOL, placement);
         /** labels a pod keeps whether pooled or serving a site */
