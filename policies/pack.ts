@@ -4,7 +4,7 @@ import { containerPolicies } from "./rules/containers";
 import { credentialPolicies } from "./rules/credentials";
 import { clusterPolicies } from "./rules/clusters";
 import { hygienePolicies } from "./rules/hygiene";
-import { gridImagesOwnRegistries } from "./rules/images";
+import { ecrAccessScoped, ecrRepositorySettings, gridImagesOwnRegistries } from "./rules/images";
 import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
 import { rbacPolicies } from "./rules/rbac-scalers";
@@ -19,6 +19,8 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "mandatory";
 export const policies: Policies = [
     ...containerPolicies,
     gridImagesOwnRegistries,
+    ecrRepositorySettings,
+    ecrAccessScoped,
     ...credentialPolicies,
     ...untrustedPolicies,
     ...consulPolicies,

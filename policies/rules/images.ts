@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { containers, ofWorkloads } from "./util";
+import { containers, ofType, ofWorkloads } from "./util";
 
 /** Docker image references: parse, normalize the registry, decide whether they are pinned; and where grid images may come from. */
 export interface ImageRef {
@@ -90,5 +90,30 @@ export const gridImagesOwnRegistries: ResourceValidationPolicy = {
             const why = c.image ? gridImageProblem(String(c.image), registries, thirdParty) : "has no image";
             if (why) report(`${c.kind} "${c.name}" image "${c.image ?? ""}" ${why}`);
         }
+    }),
+};
+
+export const ecrRepositorySettings: ResourceValidationPolicy = {
+    name: "ecr-repository-settings",
+    description: "ECR repositories have immutable tags (a tag always names one image), scan on push and KMS encryption.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Create ECR repositories with components/images/ecr.ts ecrRepository: imageTagMutability IMMUTABLE, imageScanningConfiguration.scanOnPush, encryptionConfigurations KMS.",
+    validateResource: ofType("aws:ecr/repository:Repository", (props, _args, report) => {
+        if (props.imageTagMutability !== "IMMUTABLE") report(`imageTagMutability is ${props.imageTagMutability ?? "MUTABLE (default)"}, not IMMUTABLE`);
+        if (props.imageScanningConfiguration?.scanOnPush !== true) report("images are not scanned on push");
+        if (!((props.encryptionConfigurations ?? []) as Record<string, unknown>[]).some((e) => e.encryptionType === "KMS")) report("not encrypted with KMS");
+    }),
+};
+
+/** AWS managed policies that open every ECR repository of every account to the role. */
+const BROAD_ECR_POLICIES = /^arn:aws[a-z-]*:iam::aws:policy\/AmazonEC2ContainerRegistry(ReadOnly|PullOnly|PowerUser|FullAccess)$/;
+
+export const ecrAccessScoped: ResourceValidationPolicy = {
+    name: "ecr-access-scoped",
+    description: "No role gets the account-wide AmazonEC2ContainerRegistry* managed policies; node roles pull from named repositories only.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Grant pulls with components/images/ecr.ts ecrPullPolicy on the repositories' ARNs (and the region's EKS add-on registry).",
+    validateResource: ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment", (props, _args, report) => {
+        if (BROAD_ECR_POLICIES.test(String(props.policyArn ?? ""))) report(`attaches ${props.policyArn} (every repository of every account) to role ${props.role}`);
     }),
 };

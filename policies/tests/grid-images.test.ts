@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { stackGraph, STACKS } from "../../tests/support/stacks";
 import { stackPolicyConfig } from "../report";
-import { gridImageProblem, gridImagesOwnRegistries } from "../rules/images";
+import { ecrAccessScoped, ecrRepositorySettings, gridImageProblem, gridImagesOwnRegistries } from "../rules/images";
 import { deployment, goodContainer, K8S, res, violations } from "./support/fixtures";
 
 const AR = "europe-docker.pkg.dev/gg/globalgrid/";
@@ -57,6 +57,40 @@ describe("policies: grid-images-own-registries", () => {
             assert.equal((await violations(gridImagesOwnRegistries, [{ ...first, inputs: spec, outputs: spec }], cfg)).length, 1);
             c.image = `ghcr.io/acme/runtime@${DIGEST}`;
             assert.equal((await violations(gridImagesOwnRegistries, [{ ...first, inputs: spec, outputs: spec }], cfg)).length, 1);
+        });
+    }
+});
+
+describe("policies: ECR repositories and access", () => {
+    const ECR_REPO = "aws:ecr/repository:Repository";
+    const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+
+    it("ecr-repository-settings: immutable tags, scan on push, KMS", async () => {
+        const good = { name: "gg-stg/runtime", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS" }] };
+        assert.deepEqual(await violations(ecrRepositorySettings, [res(ECR_REPO, "good", good)]), []);
+        assert.deepEqual(await violations(ecrRepositorySettings, [res(ECR_REPO, "bare", { name: "x" })]), [
+            ["imageTagMutability is MUTABLE (default), not IMMUTABLE", "bare"],
+            ["images are not scanned on push", "bare"],
+            ["not encrypted with KMS", "bare"],
+        ]);
+    });
+
+    it("ecr-access-scoped: refuses the account-wide ECR managed policies, accepts others", async () => {
+        const attach = (name: string, policy: string) => res(ATTACHMENT, name, { role: "gg-stg-was-dp-nodes", policyArn: `arn:aws:iam::aws:policy/${policy}` });
+        assert.deepEqual(await violations(ecrAccessScoped, [attach("ro", "AmazonEC2ContainerRegistryReadOnly"), attach("pull", "AmazonEC2ContainerRegistryPullOnly"), attach("worker", "AmazonEKSWorkerNodePolicy")]), [
+            ["attaches arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly (every repository of every account) to role gg-stg-was-dp-nodes", "ro"],
+            ["attaches arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly (every repository of every account) to role gg-stg-was-dp-nodes", "pull"],
+        ]);
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: the plan's ECR repositories and role attachments pass`, async () => {
+            const g = await stackGraph(stack);
+            const repos = g.ofType(ECR_REPO);
+            const attachments = g.ofType(ATTACHMENT);
+            assert.ok(repos.length > 0 && attachments.length > 0);
+            assert.deepEqual(await violations(ecrRepositorySettings, repos), []);
+            assert.deepEqual(await violations(ecrAccessScoped, attachments), []);
         });
     }
 });
