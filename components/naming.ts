@@ -123,6 +123,18 @@ export class Names {
     workloadIdentityProvider(region: string): string {
         return `${region}-eks-oidc`;
     }
+    /** the world's Artifact Registry repository of the agents' images */
+    registryRepository(): string {
+        return "globalgrid";
+    }
+    /** the Artifact Registry repository of the agents' build cache */
+    buildCacheRepository(): string {
+        return "globalgrid-build-cache";
+    }
+    /** an agent's ECR repository, the same name in every AWS region */
+    ecrRepository(agent: string): string {
+        return `${this.prefix}/${agent}`;
+    }
 
     /** All names a region and its data centers put in the clouds, with the limit each must respect. */
     regionNames(region: string, cloud: "gcp" | "aws", dataCenters: string[]): PhysicalName[] {

@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { sourceHash } from "../components/images/source-hash";
 
 /**
  * Mocks that answer like the providers would after `pulumi up`: ids, names, endpoints, ARNs,
@@ -123,7 +124,23 @@ const handlers: Record<string, Handler> = {
     },
     "aws:lb/loadBalancer:LoadBalancer": (name, inputs) => ({ state: { dnsName: `${inputs.name ?? name}-${hash(name, 10)}.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" } }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ state: { latestVersion: 1 } }),
+    // A build's digest is a hash of what determines the image (the build context's files, the
+    // Dockerfile, platforms, build args, labels), not of where it is pushed.
+    "docker-build:index:Image": (_name, inputs) => {
+        const { dockerfile, platforms, buildArgs, labels, target } = inputs;
+        const context = sourceHash(String((inputs.context as { location?: string } | undefined)?.location ?? "."));
+        const digest = `sha256:${hash(JSON.stringify({ context, dockerfile, platforms, buildArgs, labels, target }), 64)}`;
+        const tags = (inputs.tags as string[] | undefined) ?? [];
+        // The mock monitor lifts a nested secret to the whole array; like the provider, keep only passwords secret.
+        const wire = inputs.registries as { value?: unknown } | unknown[] | undefined;
+        const registries = ((Array.isArray(wire) ? wire : (wire?.value ?? [])) as State[]).map((r) => ({ ...r, password: pulumi.secret(r.password) }));
+        return { id: digest, state: { digest, registries, contextHash: hash(JSON.stringify({ context, dockerfile, labels }), 64), ref: tags.length ? `${tags[0]}@${digest}` : "" } };
+    },
 };
+
+/** AWS region of each AWS provider, by provider name (mock ECR URLs and ARNs carry their region). */
+const awsProviderRegions = new Map<string, string>();
+const providerRegion = (ref: string | undefined): string => awsProviderRegions.get(ref?.split("::").slice(-2)[0] ?? "") ?? "mock-region";
 
 /** Cloud-wide shapes most resources share: a deterministic id, name (autonamed if unset) and, on AWS, an ARN. */
 function generic(type: string, name: string, inputs: State, ctx: { project: string; accountId: string }): { id: string; state: State } {
@@ -147,6 +164,12 @@ export class WorldMocks implements pulumi.runtime.Mocks {
         const inputs = args.inputs as State;
         const ctx = { project: (inputs.project as string | undefined) ?? this.project, accountId: this.accountId };
         const base = generic(args.type, args.name, inputs, ctx);
+        if (args.type === "pulumi:providers:aws") awsProviderRegions.set(args.name, String(inputs.region));
+        if (args.type === "aws:ecr/repository:Repository") {
+            const region = providerRegion(args.provider);
+            const repositoryUrl = `${this.accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}`;
+            return { id: String(inputs.name), state: { ...base.state, ...inputs, repositoryUrl, registryId: this.accountId, arn: `arn:aws:ecr:${region}:${this.accountId}:repository/${inputs.name}` } };
+        }
         const special = handlers[args.type]?.(args.name, inputs, ctx) ?? {};
         return { id: special.id ?? base.id, state: { ...base.state, ...inputs, ...special.state } };
     }
@@ -155,6 +178,13 @@ export class WorldMocks implements pulumi.runtime.Mocks {
         switch (args.token) {
             case "gcp:organizations/getProject:getProject":
                 return { number: PROJECT_NUMBER, projectId: args.inputs.projectId ?? this.project, name: this.project };
+            case "gcp:organizations/getClientConfig:getClientConfig":
+                return { accessToken: `ya29.mock-${hash("access-token", 32)}`, project: this.project };
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                const registry = `${args.inputs.registryId ?? this.accountId}.dkr.ecr.${providerRegion(args.provider)}.amazonaws.com`;
+                const password = `ecr-mock-${hash(registry, 32)}`;
+                return { userName: "AWS", password, authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"), proxyEndpoint: `https://${registry}`, expiresAt: "2099-01-01T00:00:00Z" };
+            }
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId: this.accountId, arn: `arn:aws:iam::${this.accountId}:user/mock`, userId: "MOCK" };
             default:

@@ -6,6 +6,7 @@ import { clusterPolicies } from "./rules/clusters";
 import { gcpProjectPolicies } from "./rules/gcp-project";
 import { eksPolicies } from "./rules/eks";
 import { hygienePolicies } from "./rules/hygiene";
+import { ecrAccessScoped, ecrRepositorySettings, gridImagesOwnRegistries } from "./rules/images";
 import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
 import { rbacPolicies } from "./rules/rbac-scalers";
@@ -19,6 +20,9 @@ export const PACK_ENFORCEMENT: EnforcementLevel = "mandatory";
 /** Every policy of the pack; index.ts serves them, the offline runner evaluates them. */
 export const policies: Policies = [
     ...containerPolicies,
+    gridImagesOwnRegistries,
+    ecrRepositorySettings,
+    ecrAccessScoped,
     ...credentialPolicies,
     ...untrustedPolicies,
     ...consulPolicies,

@@ -10,6 +10,7 @@ import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
 import { clusterAdminAccess } from "./eks-access";
 import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
+import { ecrPullPolicy, eksAddonRepositories } from "../images/ecr";
 
 export interface EksClusterArgs {
     /** physical cluster name (see naming.ts) */
@@ -79,9 +80,12 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" }, opts);
     // The node role holds what kubelet and image pulls need; the VPC CNI has its own role (eks-addons.ts).
     const nodeRole = new aws.iam.Role(`${name}-node-role`, { name: `${args.clusterName}-nodes`, assumeRolePolicy: assumeRole("ec2.amazonaws.com"), tags: args.tags }, opts);
-    for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"]) {
+    for (const policy of ["AmazonEKSWorkerNodePolicy"]) {
         new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, opts);
     }
+    // Instead of AmazonEC2ContainerRegistryReadOnly (every repository of every account): pulls from
+    // the region's EKS add-on registry only; the region tier adds its agent repositories.
+    ecrPullPolicy(`${name}-node-eks-addon-images`, nodeRole, [eksAddonRepositories(args.awsRegion)], opts);
     // Without this key the cluster's Secrets cannot be decrypted: prod protects it like the cluster.
     // Its key policy is the default one (the account's IAM policies decide), so the deployer role's
     // kms:CreateGrant and kms:DescribeKey let EKS create its grant when the cluster is created.

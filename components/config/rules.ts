@@ -103,6 +103,26 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         if (c && overlaps(c, eksServiceRange)) add(path, `"${text}" overlaps the EKS service range ${EKS_SERVICE_CIDR}`);
     };
 
+    checkPrebuiltImages();
+
+    /** A prebuilt agent image comes from elsewhere: the program's own repositories only ever hold its builds. */
+    function checkPrebuiltImages() {
+        const own = [names.registryRepository(), names.buildCacheRepository()];
+        for (const [agent, image] of Object.entries(raw.images.agents ?? {})) {
+            const ref = image?.prebuilt;
+            if (!ref) continue;
+            const [host, ...repo] = ref.split("@")[0].split("/");
+            const inArtifactRegistry = /^[a-z0-9-]+-docker\.pkg\.dev$/.test(host) && repo[0] === raw.gcp.project && own.includes(repo[1]);
+            const inEcr = new RegExp(`^${raw.aws.accountId}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com$`).test(host) && `${repo.join("/")}/`.startsWith(`${names.prefix}/`);
+            if (inArtifactRegistry || inEcr) {
+                add(
+                    `images.agents.${agent}.prebuilt`,
+                    `"${ref}" points into the program's own registry (${host}/${repo.slice(0, inArtifactRegistry ? 2 : 1).join("/")}), which holds only the program's builds; remove the entry to build the agent, or pin an image from another registry`,
+                );
+            }
+        }
+    }
+
     const continentNames = Object.keys(raw.continents);
     if (continentNames.length === 0) add("continents", "at least one continent is required");
     for (const [cName, c] of Object.entries(raw.continents)) {

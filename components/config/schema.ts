@@ -26,6 +26,20 @@ export const pinnedImage = z
 /** An IAM role ARN (the account is checked against `aws.accountId` in rules.ts). */
 export const iamRoleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/, { message: "must be an IAM role ARN such as arn:aws:iam::123456789012:role/deployer" });
 
+/** An image reference pinned by an @sha256 digest (optionally with a tag before it). */
+export const digestImage = z.string().regex(/^[a-z0-9][a-z0-9.\-/_:]*@sha256:[a-f0-9]{64}$/, {
+    message: "must be an image reference pinned by digest, such as registry.example.com/acme/runtime@sha256:<64 hex digits>",
+});
+
+/**
+ * Per agent, a prebuilt image to run instead of building `agents/<agent>` (a customer's runtime,
+ * say). Cross-field rule (rules.ts): it must not point into the program's own registries.
+ */
+const agentImage = z.object({ prebuilt: digestImage }).strict();
+export const agentImagesSchema = z
+    .object({ runtime: agentImage.optional(), jobSupervisor: agentImage.optional(), scaler: agentImage.optional(), broker: agentImage.optional() })
+    .strict();
+
 export const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, {
     message: "must be an IPv4 CIDR such as 10.16.0.0/16",
 });
@@ -168,10 +182,8 @@ export const worldSchema = z
             .object({
                 consul: pinnedImage,
                 consulDataplane: pinnedImage,
-                runtime: pinnedImage,
-                jobSupervisor: pinnedImage,
-                scaler: pinnedImage,
-                broker: pinnedImage,
+                /** the platform's agents are built from agents/ unless pinned here (see agentImagesSchema) */
+                agents: agentImagesSchema.optional(),
             })
             .strict(),
         alerts: z

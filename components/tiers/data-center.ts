@@ -87,7 +87,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
 
         // The grids: each on its own sandboxed pool, registered with the region's Consul through the mTLS load balancer.
         const gridDeps = [this.namespace, this.clientTlsSecret];
-        const grid = { world: args.world, region, dataCenter: dc, namespace: nsName, placement: this.placement, provider: regionTier.provider };
+        const grid = { world: args.world, region, dataCenter: dc, namespace: nsName, images: regionTier.images, placement: this.placement, provider: regionTier.provider };
         this.consul = new ConsulClient(
             `${dc.name}-consul-client`,
             { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, image: args.world.images.consulDataplane, placement: this.placement, provider: regionTier.provider, dependsOn: gridDeps },

@@ -7,6 +7,8 @@ import { GKE_DEFAULT_NODE_ZONES } from "../network/cloud-nat";
 import type { Names } from "../naming";
 import { createRootCa, type KeyPair } from "../pki/certificates";
 import { ProjectApis } from "../project/services";
+import { AgentImages } from "../images/agent-images";
+import { artifactRegistryLocation } from "../images/registries";
 
 export interface GlobalTierArgs {
     /** the effective world config */
@@ -16,6 +18,8 @@ export interface GlobalTierArgs {
 
 /** the global cluster's system pool, per zone of its (default three) zones */
 const GLOBAL_SYSTEM_POOL = { minNodes: 1, maxNodes: 3 };
+/** Untagged versions (left by interrupted pushes) are deleted after 14 days; tagged builds are kept. */
+const REGISTRY_UNTAGGED_RETENTION = `${14 * 24 * 3600}s`;
 const ROOT_VALIDITY = { validityHours: 24 * 365 * 5, earlyRenewalHours: 24 * 180 };
 
 /**
@@ -35,6 +39,8 @@ export class GlobalTier extends pulumi.ComponentResource {
     readonly registry: gcp.artifactregistry.Repository;
     /** the project's enabled APIs: every GCP resource of the world is created after the ones it calls */
     readonly apis: ProjectApis;
+    /** the agents' images: built and pushed to the registry and to ECR, or prebuilt; per-region references */
+    readonly images: AgentImages;
 
     constructor(name: string, args: GlobalTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Global", name, {}, opts);
@@ -46,9 +52,23 @@ export class GlobalTier extends pulumi.ComponentResource {
 
         this.apis = new ProjectApis(project, this);
         // before the clusters: their nodes get read access to it
+        // Every GCP data plane of the world pulls the agents from here: a multi-region repository
+        // (around global.location) keeps serving when one of its regions is down. Tags are immutable,
+        // so the build cache lives in a repository of its own (images/agent-images.ts).
+        // Created before the clusters: their nodes get read access to it.
         this.registry = new gcp.artifactregistry.Repository(
             "registry",
-            { repositoryId: "globalgrid", project, location: world.global.location, format: "DOCKER", description: "globalgrid images", labels, dockerConfig: { immutableTags: true } },
+            {
+                repositoryId: names.registryRepository(),
+                project,
+                location: artifactRegistryLocation(world.global.location),
+                format: "DOCKER",
+                description: "globalgrid images",
+                labels,
+                dockerConfig: { immutableTags: true },
+                cleanupPolicyDryRun: false,
+                cleanupPolicies: [{ id: "delete-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: REGISTRY_UNTAGGED_RETENTION } }],
+            },
             { parent: this, protect: prod, dependsOn: this.apis.after("artifactregistry") },
         );
         this.network = new gcp.compute.Network(
@@ -96,6 +116,7 @@ export class GlobalTier extends pulumi.ComponentResource {
             { parent: this, dependsOn: this.apis.after("iam") },
         );
         this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, { parent: this, dependsOn: this.apis.after("serviceusage", "pubsub") });
+        this.images = new AgentImages("agent-images", { world, names, registry: this.registry }, { parent: this, dependsOn: this.apis.after("artifactregistry") });
         this.notificationChannels = world.alertEmails.map(
             (email, i) =>
                 new gcp.monitoring.NotificationChannel(

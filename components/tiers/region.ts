@@ -9,6 +9,8 @@ import type { Names } from "../naming";
 import { createSignedCert, type KeyPair } from "../pki/certificates";
 import { restrictedNamespace } from "../kubernetes/namespace";
 import { JobQueue } from "../messaging/job-queue";
+import type { AgentImageRefs } from "../images/agents";
+import { ecrPullPolicy } from "../images/ecr";
 import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
 import { awsProvider, type ContinentTier } from "./continent";
 import { createRegionControlPlane, type RegionControlPlane } from "./control-plane";
@@ -51,6 +53,8 @@ export class RegionTier extends pulumi.ComponentResource {
     /** Consul servers and the mTLS load balancer at `host` (`names.controlPlaneHost`) that data centers reach them through */
     readonly controlPlane: RegionControlPlane;
     readonly dataCenters: DataCenterTier[];
+    /** the image each agent runs in this region: the build's digest in this cloud's registry (or a prebuilt image) */
+    readonly images: AgentImageRefs;
 
     constructor(name: string, args: RegionTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Region", name, {}, opts);
@@ -74,6 +78,7 @@ export class RegionTier extends pulumi.ComponentResource {
             child,
         );
 
+        this.images = args.global.images.forRegion(region);
         const clusterName = names.regionCluster(region.name);
         if (region.cloud === "gcp") {
             const gke = createGkeCluster(
@@ -112,6 +117,8 @@ export class RegionTier extends pulumi.ComponentResource {
             this.endpoint = eks.cluster.endpoint;
             this.kubeconfig = eks.kubeconfig;
             this.provider = eks.provider;
+            // The nodes pull the agents from this region's ECR repositories only.
+            ecrPullPolicy(`${region.name}-dp-agent-images`, eks.nodeRole, args.global.images.ecrRepositoryArns(region.location), { parent: this, provider });
             // GKE Sandbox ships the gvisor RuntimeClass; on EKS the sandboxed node groups install
             // runsc (see data-center.ts) and this RuntimeClass points pods at that handler.
             new k8s.node.v1.RuntimeClass(

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { DataCenter, Region, World } from "../config/model";
 import type { Placement } from "../labels";
 import type { ConsulClient } from "./consul-client";
+import type { AgentImageRefs } from "../images/agents";
 
 /** Where every workload of a data center is placed: its cluster, labels, Consul client and prerequisites. */
 export interface PlacedWorkloadArgs {
@@ -22,4 +23,6 @@ export interface GridArgs extends PlacedWorkloadArgs {
     dataCenter: DataCenter;
     /** the data center's namespace */
     namespace: string;
+    /** the image each agent runs in this region (by digest) */
+    images: AgentImageRefs;
 }

@@ -25,7 +25,7 @@ export interface BrokerArgs extends PlacedWorkloadArgs {
     recycleMinutes: number;
     runtimePort: number;
     consulService: string;
-    image: string;
+    image: pulumi.Input<string>;
     region: Pick<Region, "cloud" | "cidr">;
 }
 

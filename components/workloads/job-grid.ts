@@ -96,10 +96,10 @@ export class JobGrid extends pulumi.ComponentResource {
                 // a job may run to its soft limit after the pod is asked to stop
                 terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
                 containers: [
-                    customerContainer("app", world.images.runtime, APP_PORT, settings.resources),
+                    customerContainer("app", args.images.runtime, APP_PORT, settings.resources),
                     container({
                         name: JOB_SUPERVISOR,
-                        image: world.images.jobSupervisor,
+                        image: args.images.jobSupervisor,
                         args: ["--config=/etc/job-supervisor/supervisor.json"],
                         env: [
                             ...google.env,
@@ -152,7 +152,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 google: { identity, project: world.gcpProject },
                 consulService,
                 consul: args.consul,
-                image: world.images.scaler,
+                image: args.images.scaler,
                 region,
                 placement,
                 provider: args.provider,

@@ -50,7 +50,7 @@ export const resources = (r: ResourceSettings): k8s.types.input.core.v1.Resource
 export const SIDECAR_RESOURCES: ResourceSettings = { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" };
 
 /** A platform container with the restricted context and resources set. */
-export function container(c: Container & { name: string; image: string }, r: ResourceSettings = SIDECAR_RESOURCES): Container {
+export function container(c: Container & { name: string; image: pulumi.Input<string> }, r: ResourceSettings = SIDECAR_RESOURCES): Container {
     return { ...c, imagePullPolicy: "IfNotPresent", securityContext: restrictedContainerSecurity(), resources: resources(r) };
 }
 
@@ -58,7 +58,7 @@ export function container(c: Container & { name: string; image: string }, r: Res
  * The container that runs customer code: resources from config, the restricted context, no env,
  * no token and no Secret; only a scratch `tmp` volume (see tmpVolume).
  */
-export function customerContainer(name: string, image: string, port: number, r: ResourceSettings): Container {
+export function customerContainer(name: string, image: pulumi.Input<string>, port: number, r: ResourceSettings): Container {
     return {
         name,
         image,

@@ -24,7 +24,7 @@ export interface ScalerArgs extends PlacedWorkloadArgs {
     policy: ScalingPolicy;
     /** the Consul service whose instances the scaler counts */
     consulService: string;
-    image: string;
+    image: pulumi.Input<string>;
     /** the region: where its API server's addresses are */
     region: Pick<Region, "cloud" | "cidr">;
 }

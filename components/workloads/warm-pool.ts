@@ -30,7 +30,7 @@ export class WarmPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: WarmPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:WarmPool", name, {}, opts);
-        const { world, region, dataCenter: dc, namespace, placement } = args;
+        const { region, dataCenter: dc, namespace, placement } = args;
         const settings = dc.warmPool;
         const labels = k8sLabels(WARM_POOL, WARM_POOL, placement);
         /** labels a pod keeps whether pooled or serving a site */
@@ -55,7 +55,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 pool: "warm-pool",
                 dataCenter: dc.name,
                 terminationGracePeriodSeconds: 30,
-                containers: [customerContainer("runtime", world.images.runtime, RUNTIME_PORT, settings.resources), dataplane.container],
+                containers: [customerContainer("runtime", args.images.runtime, RUNTIME_PORT, settings.resources), dataplane.container],
                 volumes: [tmpVolume(), ...dataplane.volumes],
             },
             { ...o, dependsOn: [...args.dependsOn, sa] },
@@ -86,7 +86,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 runtimePort: RUNTIME_PORT,
                 consulService,
                 consul: args.consul,
-                image: world.images.broker,
+                image: args.images.broker,
                 region,
                 placement,
                 provider: args.provider,
@@ -104,7 +104,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 policy: { kind: "availability", availabilityThreshold: settings.availabilityThreshold },
                 consulService,
                 consul: args.consul,
-                image: world.images.scaler,
+                image: args.images.scaler,
                 region,
                 placement,
                 provider: args.provider,

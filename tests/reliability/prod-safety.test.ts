@@ -14,6 +14,7 @@ const STATEFUL = [
     "gcp:compute/network:Network",
     "gcp:dns/managedZone:ManagedZone",
     "gcp:artifactregistry/repository:Repository",
+    "aws:ecr/repository:Repository",
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
     "tls:index/selfSignedCert:SelfSignedCert",
 ];
