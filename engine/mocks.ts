@@ -1,10 +1,11 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { mockCertRequest, mockLocallySignedCert, mockPrivateKey, mockSelfSignedCert } from "./mock-pki";
 
 /**
  * Mocks that answer like the providers would after `pulumi up`: ids, names, endpoints, ARNs,
- * PEM-shaped keys and certificates (whose body records subject and issuer, so a test can walk the
- * CA chain), OIDC issuers and service-agent identities. Everything is derived from the resource's
+ * real keys, requests and X.509 certificates for the `tls` provider (engine/mock-pki.ts), OIDC
+ * issuers and service-agent identities. Everything is derived from the resource's
  * type and name, so two runs of the same config produce identical state.
  */
 
@@ -15,25 +16,11 @@ function pem(label: string, body: object | string): string {
     return `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, "$1\n").trimEnd()}\n-----END ${label}-----\n`;
 }
 
-/** What a mock certificate or CSR says about itself. */
-export interface MockCertBody {
-    subject: string;
-    issuer?: string;
-    isCa?: boolean;
-    dnsNames?: string[];
-    serial?: string;
-}
-
-export function decodeMockPem(text: string): MockCertBody {
-    const m = /-----BEGIN [A-Z ]+-----\n([\s\S]*?)\n-----END/.exec(text);
-    if (!m) throw new Error(`not a PEM: ${text.slice(0, 40)}`);
-    return JSON.parse(Buffer.from(m[1].replace(/\n/g, ""), "base64").toString("utf8")) as MockCertBody;
-}
-
 const PROJECT_NUMBER = "418203395521";
 
 type State = Record<string, unknown>;
-type Handler = (name: string, inputs: State, ctx: { project: string }) => { id?: string; state?: State };
+type Result = { id?: string; state?: State };
+type Handler = (name: string, inputs: State, ctx: { project: string }) => Result | Promise<Result>;
 
 const gcpSelfLink = (project: string, kind: string, n: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${kind}/${n}`;
 const ip = (seed: string) => {
@@ -42,25 +29,13 @@ const ip = (seed: string) => {
 };
 
 const handlers: Record<string, Handler> = {
-    "tls:index/privateKey:PrivateKey": (name) => ({
-        state: {
-            privateKeyPem: pulumi.secret(pem("PRIVATE KEY", `ecdsa-p256:${hash(name, 64)}`)),
-            publicKeyPem: pem("PUBLIC KEY", `ecdsa-p256-pub:${hash("pub" + name, 64)}`),
-        },
-    }),
-    "tls:index/certRequest:CertRequest": (_name, inputs) => {
-        const subject = (inputs.subject as { commonName?: string } | undefined)?.commonName ?? "";
-        return { state: { certRequestPem: pem("CERTIFICATE REQUEST", { subject, dnsNames: inputs.dnsNames ?? [] }) } };
+    "tls:index/privateKey:PrivateKey": (name, inputs) => {
+        const key = mockPrivateKey(name, inputs);
+        return { state: { ...key, privateKeyPem: pulumi.secret(key.privateKeyPem), privateKeyPemPkcs8: pulumi.secret(key.privateKeyPemPkcs8) } };
     },
-    "tls:index/selfSignedCert:SelfSignedCert": (name, inputs) => {
-        const subject = (inputs.subject as { commonName?: string } | undefined)?.commonName ?? name;
-        return { state: { certPem: pem("CERTIFICATE", { subject, issuer: subject, isCa: inputs.isCaCertificate === true, serial: hash(name) }) } };
-    },
-    "tls:index/locallySignedCert:LocallySignedCert": (name, inputs) => {
-        const req = decodeMockPem(String(inputs.certRequestPem));
-        const ca = decodeMockPem(String(inputs.caCertPem));
-        return { state: { certPem: pem("CERTIFICATE", { subject: req.subject, issuer: ca.subject, isCa: inputs.isCaCertificate === true, dnsNames: req.dnsNames, serial: hash(name) }) } };
-    },
+    "tls:index/certRequest:CertRequest": async (name, inputs) => ({ state: await mockCertRequest(name, inputs) }),
+    "tls:index/selfSignedCert:SelfSignedCert": async (name, inputs) => ({ state: await mockSelfSignedCert(name, inputs) }),
+    "tls:index/locallySignedCert:LocallySignedCert": async (name, inputs) => ({ state: await mockLocallySignedCert(name, inputs) }),
     "random:index/randomBytes:RandomBytes": (name, inputs) => {
         const bytes = createHash("sha512").update(name).digest().subarray(0, Number(inputs.length ?? 32));
         return { state: { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) } };
@@ -143,12 +118,13 @@ export class WorldMocks implements pulumi.runtime.Mocks {
         private readonly accountId = "000000000000",
     ) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } | Promise<{ id: string | undefined; state: State }> {
         const inputs = args.inputs as State;
         const ctx = { project: (inputs.project as string | undefined) ?? this.project, accountId: this.accountId };
         const base = generic(args.type, args.name, inputs, ctx);
+        const merge = (special: Result) => ({ id: special.id ?? base.id, state: { ...base.state, ...inputs, ...special.state } });
         const special = handlers[args.type]?.(args.name, inputs, ctx) ?? {};
-        return { id: special.id ?? base.id, state: { ...base.state, ...inputs, ...special.state } };
+        return special instanceof Promise ? special.then(merge) : merge(special);
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
