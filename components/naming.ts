@@ -97,6 +97,10 @@ export class Names {
     controlPlaneTargetGroup(region: string): string {
         return `${this.prefix}-${region}-consul`;
     }
+    /** the target group of Consul's gRPC TLS port */
+    controlPlaneGrpcTargetGroup(region: string): string {
+        return `${this.prefix}-${region}-grpc`;
+    }
     /** a GCP resource of the region's control-plane load balancer (`-tc`, `-tls`, `-be`, ...) */
     controlPlaneGcpResource(region: string, suffix: string): string {
         return `${this.controlPlaneLoadBalancer(region)}-${suffix}`;
@@ -104,6 +108,10 @@ export class Names {
     /** the zonal network endpoint groups the GKE NEG controller creates for the region's Consul API Service */
     consulNeg(region: string): string {
         return `${this.prefix}-${region}-consul-neg`;
+    }
+    /** the zonal NEGs of the Consul API Service's gRPC TLS port */
+    consulGrpcNeg(region: string): string {
+        return `${this.prefix}-${region}-consul-grpc-neg`;
     }
     caBundleBucket(region: string): string {
         return `${this.prefix}-${region}-cp-ca-${this.awsAccountId}`;
@@ -136,6 +144,7 @@ export class Names {
                 { kind: "awsIamRole", value: this.iamRole(cluster, "nodes") },
                 { kind: "awsLoadBalancer", value: this.controlPlaneLoadBalancer(region) },
                 { kind: "awsTargetGroup", value: this.controlPlaneTargetGroup(region) },
+                { kind: "awsTargetGroup", value: this.controlPlaneGrpcTargetGroup(region) },
                 { kind: "s3Bucket", value: this.caBundleBucket(region) },
                 { kind: "gcpWorkloadIdentityPool", value: this.workloadIdentityPool(region) },
             );

@@ -40,6 +40,10 @@ const handlers: Record<string, Handler> = {
         const bytes = createHash("sha512").update(name).digest().subarray(0, Number(inputs.length ?? 32));
         return { state: { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) } };
     },
+    "random:index/randomUuid:RandomUuid": (name) => {
+        const h = hash(`uuid:${name}`, 32);
+        return { state: { result: pulumi.secret(`${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`) } };
+    },
     "random:index/randomPassword:RandomPassword": (name) => ({ state: { result: pulumi.secret(`pw-${hash(name, 24)}`) } }),
     "gcp:container/cluster:Cluster": (name, inputs, { project }) => ({
         id: `projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,

@@ -148,7 +148,6 @@ export const worldSchema = z
         images: z
             .object({
                 consul: pinnedImage,
-                consulDataplane: pinnedImage,
                 runtime: pinnedImage,
                 jobSupervisor: pinnedImage,
                 scaler: pinnedImage,

@@ -4,7 +4,10 @@ import { gcpLabels } from "../labels";
 import { layout } from "./cidr";
 import { GOOGLE_FRONT_END_RANGES, controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
-const HEALTH_PATH = "/v1/status/leader";
+/** answered without an ACL token (status endpoints need none), 200 with the leader's address once there is one */
+export const HEALTH_PATH = "/v1/status/leader";
+/** every Consul gRPC service lives under this package: `/hashicorp.consul.<service>/<method>` */
+export const GRPC_PATH_PREFIX = "/hashicorp.consul.";
 /** Consul blocking queries wait up to 5 minutes; the proxy must not cut them. */
 const BACKEND_TIMEOUT_SECONDS = 360;
 
@@ -33,8 +36,10 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             timeoutSec: 5,
             healthyThreshold: 2,
             unhealthyThreshold: 2,
-            // HTTP/2 health checks run over TLS, like the traffic.
-            http2HealthCheck: { portSpecification: "USE_SERVING_PORT", requestPath: HEALTH_PATH },
+            // HTTP/2 health checks run over TLS, like the traffic. Both backend services (HTTPS API and
+            // gRPC) use this check on the HTTPS port of the same endpoints: a server that answers its
+            // leader status is serving; a fixed port applies to every endpoint of a GCE_VM_IP_PORT NEG.
+            http2HealthCheck: { portSpecification: "USE_FIXED_PORT", port: args.consul.apiPort, requestPath: HEALTH_PATH },
             logConfig: { enable: true },
         },
         opts,
@@ -49,7 +54,7 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             direction: "INGRESS",
             sourceRanges: GOOGLE_FRONT_END_RANGES,
             destinationRanges: [layout.gkePods(continent.cidr)],
-            allows: [{ protocol: "tcp", ports: [String(args.consul.apiPort)] }],
+            allows: [{ protocol: "tcp", ports: [String(args.consul.apiPort), String(args.consul.grpcPort)] }],
             logConfig: { metadata: "INCLUDE_ALL_METADATA" },
         },
         opts,
@@ -68,34 +73,59 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
                     description: "data centers' NAT egress",
                     match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)) } },
                 },
+                // the operator's `pulumi up` (the consul provider declares the ACLs through this load balancer)
+                { action: "allow", priority: 1100, description: "admin CIDRs", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: [...args.world.adminCidrs] } } },
                 { action: "deny(403)", priority: 2147483647, description: "everything else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
             ],
         },
         opts,
     );
-    const negName = names.consulNeg(region.name);
-    const backend = new gcp.compute.BackendService(
-        `${p}-be`,
+    // The NEG controller creates a NEG per zone that has nodes of the cluster; the Service waits for its
+    // neg-status annotation (see ConsulServers), and the continental cluster's system pool has nodes in
+    // every continent zone, so each zone below has its NEG before the backend service names it.
+    const backendService = (suffix: string, negName: string, what: string) =>
+        new gcp.compute.BackendService(
+            `${p}-${suffix}`,
+            {
+                name: n(suffix),
+                project,
+                description: `${region.name} Consul servers' ${what}`,
+                loadBalancingScheme: "EXTERNAL_MANAGED",
+                // HTTP/2 over TLS to the pods: the HTTPS API speaks it, and gRPC needs it
+                protocol: "HTTP2",
+                timeoutSec: BACKEND_TIMEOUT_SECONDS,
+                healthChecks: healthCheck.id,
+                securityPolicy: armor.id,
+                backends: continent.zones.map((zone) => ({
+                    group: `projects/${project}/zones/${zone}/networkEndpointGroups/${negName}`,
+                    balancingMode: "RATE",
+                    maxRatePerEndpoint: 200,
+                })),
+                logConfig: { enable: true, sampleRate: 1 },
+            },
+            { parent, dependsOn: [args.consul.apiService] },
+        );
+    const backend = backendService("be", names.consulNeg(region.name), "HTTPS API (8501)");
+    const grpcBackend = backendService("grpc-be", names.consulGrpcNeg(region.name), "gRPC TLS (8503)");
+    // One :443 frontend for both ports: gRPC requests (`/hashicorp.consul.*`) go to 8503, the rest to the HTTPS API.
+    const urlMap = new gcp.compute.URLMap(
+        `${p}-um`,
         {
-            name: n("be"),
+            name: n("um"),
             project,
-            description: `${region.name} Consul servers' HTTPS API`,
-            loadBalancingScheme: "EXTERNAL_MANAGED",
-            protocol: "HTTP2",
-            timeoutSec: BACKEND_TIMEOUT_SECONDS,
-            healthChecks: healthCheck.id,
-            securityPolicy: armor.id,
-            // The NEG controller names each zone's NEG after the Service annotation (see ConsulServers).
-            backends: continent.zones.map((zone) => ({
-                group: `projects/${project}/zones/${zone}/networkEndpointGroups/${negName}`,
-                balancingMode: "RATE",
-                maxRatePerEndpoint: 200,
-            })),
-            logConfig: { enable: true, sampleRate: 1 },
+            description: `${region.name} control plane`,
+            defaultService: backend.id,
+            hostRules: [{ hosts: ["*"], pathMatcher: "consul" }],
+            pathMatchers: [
+                {
+                    name: "consul",
+                    defaultService: backend.id,
+                    routeRules: [{ priority: 1, matchRules: [{ prefixMatch: GRPC_PATH_PREFIX }], service: grpcBackend.id }],
+                },
+            ],
         },
-        { parent, dependsOn: [args.consul.apiService] },
+        opts,
     );
-    const urlMap = new gcp.compute.URLMap(`${p}-um`, { name: n("um"), project, description: `${region.name} control plane`, defaultService: backend.id }, opts);
 
     const trustConfig = new gcp.certificatemanager.TrustConfig(
         `${p}-tc`,
@@ -103,13 +133,8 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             name: n("tc"),
             project,
             location: "global",
-            description: `${region.name} data-center client certificates: the region's intermediate and the root, nothing else`,
-            trustStores: [
-                {
-                    trustAnchors: [{ pemCertificate: args.global.rootCa.certPem }],
-                    intermediateCas: [{ pemCertificate: args.intermediateCa.certPem }],
-                },
-            ],
+            description: `${region.name} data-center client certificates: the region's own client CA, nothing else`,
+            trustStores: [{ trustAnchors: [{ pemCertificate: args.clientCa.certPem }] }],
             labels,
         },
         opts,
