@@ -72,8 +72,8 @@ export class DataCenterTier extends pulumi.ComponentResource {
                 stringData: {
                     "tls.crt": this.clientCert.certPem,
                     "tls.key": this.clientCert.keyPem,
-                    // verifies the load balancer's server certificate (signed by the region's intermediate)
-                    "ca.crt": regionTier.intermediateCa.certPem,
+                    // verifies the load balancer's server certificate: the region's intermediate and the root
+                    "ca.crt": regionTier.serverCaBundle,
                 },
             },
             { ...k8sOpts, dependsOn: [this.namespace] },

@@ -38,6 +38,12 @@ export class RegionTier extends pulumi.ComponentResource {
     readonly placement: Placement;
     readonly namespace: k8s.core.v1.Namespace;
     readonly intermediateCa: KeyPair;
+    /**
+     * The region's intermediate followed by the root: what clients verify the load balancer's
+     * certificate with. OpenSSL (Node agents) needs the chain to a self-signed root; Go accepts the
+     * intermediate alone, which is why the Consul servers trust just the intermediate.
+     */
+    readonly serverCaBundle: pulumi.Output<string>;
     /** the region's own self-signed client CA: signs its data centers' client certificates; its load balancer trusts nothing else */
     readonly clientCa: KeyPair;
     readonly dataPlane: DataPlaneCluster;
@@ -75,6 +81,7 @@ export class RegionTier extends pulumi.ComponentResource {
             { ca: args.global.rootCa, commonName: `globalgrid ${region.name} intermediate CA`, usage: "ca", ...INTERMEDIATE_VALIDITY },
             child,
         );
+        this.serverCaBundle = pulumi.all([this.intermediateCa.certPem, args.global.rootCa.certPem]).apply(([i, r]) => `${i.trimEnd()}\n${r.trimEnd()}\n`);
         this.clientCa = createRootCa(`${region.name}-client-ca`, INTERMEDIATE_VALIDITY, { parent: this, protect: region.protect }, `globalgrid ${region.name} client CA`);
 
         const clusterName = names.regionCluster(region.name);
