@@ -248,6 +248,16 @@ describe("mutual-TLS load balancers", () => {
                             assert.ok(backend.dependencies.includes(api.urn), "the backend waits for the Service (its NEGs)");
                             assert.equal(backend.inputs.healthChecks, `${hc.name}-id`);
                         }
+                        // the NEG controller creates a NEG only in zones with nodes: the continental cluster has
+                        // nodes in every zone the backend services name (per-zone autoscaling minimum >= 1)
+                        const cluster = g.get("gcp:container/cluster:Cluster", `${r.continent}-cp`);
+                        assert.deepEqual(cluster.inputs.nodeLocations, cont.zones);
+                        const pools = g.ofType("gcp:container/nodePool:NodePool").filter((np) => np.inputs.cluster === cluster.outputs.name || np.name.startsWith(`${r.continent}-cp`));
+                        assert.ok(pools.length >= 1);
+                        for (const np of pools) {
+                            assert.ok(np.inputs.nodeLocations === undefined || JSON.stringify(np.inputs.nodeLocations) === JSON.stringify(cont.zones), `${np.name} spans every zone`);
+                            assert.ok(((np.inputs.autoscaling as Obj)?.minNodeCount ?? np.inputs.nodeCount ?? 0) >= 1, `${np.name} keeps a node per zone`);
+                        }
                         assert.deepEqual((hc.inputs as Obj).http2HealthCheck, { portSpecification: "USE_FIXED_PORT", port: 8501, requestPath: "/v1/status/leader" });
                         const um = one("gcp:compute/uRLMap:URLMap").inputs as Obj;
                         assert.equal(um.defaultService, `${byPort[8501].name}-id`);
