@@ -105,14 +105,6 @@ export class Names {
     controlPlaneGcpResource(region: string, suffix: string): string {
         return `${this.controlPlaneLoadBalancer(region)}-${suffix}`;
     }
-    /** the zonal network endpoint groups the GKE NEG controller creates for the region's Consul API Service */
-    consulNeg(region: string): string {
-        return `${this.prefix}-${region}-consul-neg`;
-    }
-    /** the zonal NEGs of the Consul API Service's gRPC TLS port */
-    consulGrpcNeg(region: string): string {
-        return `${this.prefix}-${region}-consul-grpc-neg`;
-    }
     caBundleBucket(region: string): string {
         return `${this.prefix}-${region}-cp-ca-${this.awsAccountId}`;
     }

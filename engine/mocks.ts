@@ -28,6 +28,20 @@ const ip = (seed: string) => {
     return `34.${h[0]}.${h[1]}.${h[2] % 250 + 2}`;
 };
 
+function clusterState(name: string, inputs: State, project: string): Result {
+    return {
+        id: `projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
+        state: {
+            endpoint: ip(name),
+            masterAuth: { clusterCaCertificate: Buffer.from(pem("CERTIFICATE", { subject: `${inputs.name} cluster CA` })).toString("base64") },
+            selfLink: `https://container.googleapis.com/v1/projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
+        },
+    };
+}
+
+/** node locations of the mocked GKE clusters, by name: a node pool gets one instance group per location */
+const clusterZones = new Map<string, string[]>();
+
 const handlers: Record<string, Handler> = {
     "tls:index/privateKey:PrivateKey": (name, inputs) => {
         const key = mockPrivateKey(name, inputs);
@@ -45,14 +59,15 @@ const handlers: Record<string, Handler> = {
         return { state: { result: pulumi.secret(`${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`) } };
     },
     "random:index/randomPassword:RandomPassword": (name) => ({ state: { result: pulumi.secret(`pw-${hash(name, 24)}`) } }),
-    "gcp:container/cluster:Cluster": (name, inputs, { project }) => ({
-        id: `projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
-        state: {
-            endpoint: ip(name),
-            masterAuth: { clusterCaCertificate: Buffer.from(pem("CERTIFICATE", { subject: `${inputs.name} cluster CA` })).toString("base64") },
-            selfLink: `https://container.googleapis.com/v1/projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
-        },
-    }),
+    "gcp:container/nodePool:NodePool": (name, inputs, { project }) => {
+        const zones = (inputs.nodeLocations as string[] | undefined) ?? clusterZones.get(String(inputs.cluster)) ?? [];
+        const groups = zones.map((z) => `https://www.googleapis.com/compute/v1/projects/${project}/zones/${z}/instanceGroups/gke-${String(inputs.cluster)}-${hash(name + z, 8)}-grp`);
+        return { state: { managedInstanceGroupUrls: groups, instanceGroupUrls: groups.map((g) => g.replace("/instanceGroups/", "/instanceGroupManagers/")) } };
+    },
+    "gcp:container/cluster:Cluster": (name, inputs, { project }) => {
+        clusterZones.set(String(inputs.name), (inputs.nodeLocations as string[] | undefined) ?? []);
+        return clusterState(name, inputs, project);
+    },
     "gcp:compute/network:Network": (_n, inputs, { project }) => ({ id: `projects/${project}/global/networks/${inputs.name}`, state: { selfLink: gcpSelfLink(project, "global/networks", String(inputs.name)) } }),
     "gcp:compute/subnetwork:Subnetwork": (_n, inputs, { project }) => ({ id: `projects/${project}/regions/${inputs.region}/subnetworks/${inputs.name}` }),
     "gcp:compute/globalAddress:GlobalAddress": (name) => ({ state: { address: ip(name) } }),

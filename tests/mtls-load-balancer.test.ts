@@ -206,7 +206,8 @@ describe("mutual-TLS load balancers", () => {
                         for (const be of below(g, r.name, "gcp:compute/backendService:BackendService")) assert.equal(be.inputs.securityPolicy, `${armor.name}-id`);
                         const fw = one("gcp:compute/firewall:Firewall");
                         assert.deepEqual(fw.inputs.sourceRanges, GOOGLE_FRONT_END_RANGES);
-                        assert.deepEqual(fw.inputs.allows, [{ protocol: "tcp", ports: ["8501", "8503"] }]);
+                        const api = g.get("kubernetes:core/v1:Service", `${r.name}-consul-api`);
+                        assert.deepEqual(fw.inputs.allows, [{ protocol: "tcp", ports: ((api.outputs.spec as Obj).ports as Obj[]).map((p) => String(p.nodePort)) }]);
                     } else {
                         const eip = g.get("aws:ec2/eip:Eip", `${r.name}-dp-nat`);
                         const sg = one("aws:ec2/securityGroup:SecurityGroup");
@@ -230,26 +231,33 @@ describe("mutual-TLS load balancers", () => {
                     const { one } = lbOf(g, r.name);
                     const api = g.get("kubernetes:core/v1:Service", `${r.name}-consul-api`);
                     assert.deepEqual((api.inputs.spec as Obj).ports.map((p: Obj) => p.port), [8501, 8503]);
+                    const ports = (api.outputs.spec as Obj).ports as Obj[];
+                    assert.equal((api.inputs.spec as Obj).type, "NodePort");
+                    assert.equal((api.inputs.spec as Obj).externalTrafficPolicy, "Local", "only nodes running a server pass the health check; client addresses are kept");
                     if (cont.cloud === "gcp") {
-                        const annotations = (api.inputs.metadata as Obj).annotations;
-                        const exposed = JSON.parse(annotations["cloud.google.com/neg"]).exposed_ports;
-                        assert.equal(annotations["pulumi.com/waitFor"], "jsonpath={.metadata.annotations.cloud\\.google\\.com/neg-status}", "the Service waits for the NEG controller");
                         const backends = below(g, r.name, "gcp:compute/backendService:BackendService");
                         assert.equal(backends.length, 2);
-                        const byPort = { 8501: backends.find((b) => b.name === `${r.name}-cp-be`)!, 8503: backends.find((b) => b.name === `${r.name}-cp-grpc-be`)! };
+                        const byPort = { https: backends.find((b) => b.name === `${r.name}-cp-be`)!, grpc: backends.find((b) => b.name === `${r.name}-cp-grpc-be`)! };
                         const hc = one("gcp:compute/healthCheck:HealthCheck");
-                        for (const [port, backend] of Object.entries(byPort)) {
-                            assert.equal(backend.inputs.protocol, "HTTP2", "HTTP/2 over TLS to the pods");
+                        const cpPool = g.get("gcp:container/nodePool:NodePool", `${r.continent}-cp-system`);
+                        const groups = (cpPool.outputs.managedInstanceGroupUrls as string[]).map((u) => u.replace("https://www.googleapis.com/compute/v1/", ""));
+                        assert.equal(groups.length, cont.zones.length, "one instance group per continent zone");
+                        const named = below(g, r.name, "gcp:compute/instanceGroupNamedPort:InstanceGroupNamedPort");
+                        for (const [i, [portName, backend]] of Object.entries(byPort).entries()) {
+                            assert.equal(backend.inputs.protocol, "HTTP2", "HTTP/2 over TLS to the servers");
                             assert.equal(backend.inputs.loadBalancingScheme, "EXTERNAL_MANAGED");
-                            assert.deepEqual(
-                                (backend.inputs.backends as Obj[]).map((b) => b.group),
-                                cont.zones.map((z) => `projects/${world.gcpProject}/zones/${z}/networkEndpointGroups/${exposed[port].name}`),
-                            );
-                            assert.ok(backend.dependencies.includes(api.urn), "the backend waits for the Service (its NEGs)");
+                            assert.equal(backend.inputs.portName, `${r.name}-consul-${portName}`);
+                            assert.deepEqual((backend.inputs.backends as Obj[]).map((b) => b.group), groups, "instance-group backends (frontend mTLS lists them; zonal NEGs are not listed)");
+                            assert.ok(backend.dependencies.includes(api.urn));
                             assert.equal(backend.inputs.healthChecks, `${hc.name}-id`);
+                            const mine = named.filter((x) => x.inputs.name === backend.inputs.portName);
+                            assert.deepEqual(mine.map((x) => x.inputs.zone), cont.zones);
+                            for (const x of mine) {
+                                assert.equal(x.inputs.port, ports[i].nodePort);
+                                assert.ok(backend.dependencies.includes(x.urn), "the backend waits for its named ports");
+                            }
                         }
-                        // the NEG controller creates a NEG only in zones with nodes: the continental cluster has
-                        // nodes in every zone the backend services name (per-zone autoscaling minimum >= 1)
+                        // the continental cluster has nodes in every zone the backend services name (per-zone autoscaling minimum >= 1)
                         const cluster = g.get("gcp:container/cluster:Cluster", `${r.continent}-cp`);
                         assert.deepEqual(cluster.inputs.nodeLocations, cont.zones);
                         const pools = g.ofType("gcp:container/nodePool:NodePool").filter((np) => np.inputs.cluster === cluster.outputs.name || np.name.startsWith(`${r.continent}-cp`));
@@ -258,17 +266,14 @@ describe("mutual-TLS load balancers", () => {
                             assert.ok(np.inputs.nodeLocations === undefined || JSON.stringify(np.inputs.nodeLocations) === JSON.stringify(cont.zones), `${np.name} spans every zone`);
                             assert.ok(((np.inputs.autoscaling as Obj)?.minNodeCount ?? np.inputs.nodeCount ?? 0) >= 1, `${np.name} keeps a node per zone`);
                         }
-                        assert.deepEqual((hc.inputs as Obj).http2HealthCheck, { portSpecification: "USE_FIXED_PORT", port: 8501, requestPath: "/v1/status/leader" });
+                        assert.deepEqual((hc.inputs as Obj).http2HealthCheck, { portSpecification: "USE_FIXED_PORT", port: ports[0].nodePort, requestPath: "/v1/status/leader" });
                         const um = one("gcp:compute/uRLMap:URLMap").inputs as Obj;
-                        assert.equal(um.defaultService, `${byPort[8501].name}-id`);
+                        assert.equal(um.defaultService, `${byPort.https.name}-id`);
                         assert.deepEqual(um.hostRules, [{ hosts: ["*"], pathMatcher: "consul" }]);
                         const route = um.pathMatchers[0].routeRules[0];
                         assert.deepEqual(route.matchRules, [{ prefixMatch: "/hashicorp.consul." }]);
-                        assert.equal(route.service, `${byPort[8503].name}-id`);
+                        assert.equal(route.service, `${byPort.grpc.name}-id`);
                     } else {
-                        const ports = (api.outputs.spec as Obj).ports as Obj[];
-                        assert.equal((api.inputs.spec as Obj).type, "NodePort");
-                        assert.equal((api.inputs.spec as Obj).externalTrafficPolicy, "Local", "only nodes running a server pass the health check");
                         const tgs = below(g, r.name, "aws:lb/targetGroup:TargetGroup");
                         const https = tgs.find((t) => t.name === `${r.name}-cp-consul`)!;
                         const grpc = tgs.find((t) => t.name === `${r.name}-cp-consul-grpc`)!;

@@ -53,7 +53,6 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             intermediateCa: args.intermediateCa,
             placement: args.placement,
             provider: args.continent.provider,
-            exposure: continent.cloud === "gcp" ? { kind: "neg", negNames: { https: names.consulNeg(region.name), grpc: names.consulGrpcNeg(region.name) } } : { kind: "nodePort" },
             loadBalancerSources: loadBalancerSourceRanges(continent),
             loadBalancerHost: names.controlPlaneHost(region.name),
         },

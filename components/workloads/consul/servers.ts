@@ -9,12 +9,6 @@ import { resources, restrictedContainerSecurity, restrictedPodSecurity } from ".
 import { consulNetworkPolicies } from "./network-policies";
 import { ACL_SECRET_KEY, CONSUL_DOMAIN, CONSUL_NAMES, CONSUL_PATHS, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
 
-/** How the load balancer reaches the Consul API Service. */
-export type ConsulApiExposure =
-    /** GKE: a ClusterIP Service whose ports the NEG controller publishes as zonal NEGs with these names */
-    | { kind: "neg"; negNames: { https: string; grpc: string } }
-    /** EKS: a NodePort Service (externalTrafficPolicy Local) that the ALB's instance targets reach */
-    | { kind: "nodePort" };
 
 export interface ConsulServersArgs {
     /** the region: its name is the Consul datacenter; `consul` holds the server settings */
@@ -30,7 +24,6 @@ export interface ConsulServersArgs {
     placement: Placement;
     /** Kubernetes provider of the continental cluster */
     provider: k8s.Provider;
-    exposure: ConsulApiExposure;
     /** CIDRs the load balancer's connections and health checks come from */
     loadBalancerSources: string[];
     /** the load balancer's host name: a SAN of the server certificate */
@@ -168,31 +161,14 @@ export class ConsulServers extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
-        const exposure = args.exposure;
+        // A NodePort Service (externalTrafficPolicy Local: only nodes running a server answer, and the
+        // client address is kept for the NetworkPolicies) that both clouds' load balancers reach on the
+        // continental cluster's nodes: ALB instance targets on AWS, instance-group backends on GCP
+        // (frontend mTLS of GCP's global external Application LB lists instance groups, not zonal NEGs).
         const apiPorts = [port("https", CONSUL_PORTS.https), port("grpc-tls", CONSUL_PORTS.grpcTls)];
         this.apiService = new k8s.core.v1.Service(
             `${p}-consul-api`,
-            {
-                metadata: {
-                    ...meta(CONSUL_NAMES.apiService),
-                    annotations:
-                        exposure.kind === "neg"
-                            ? {
-                                  "cloud.google.com/neg": JSON.stringify({
-                                      exposed_ports: { [String(CONSUL_PORTS.https)]: { name: exposure.negNames.https }, [String(CONSUL_PORTS.grpcTls)]: { name: exposure.negNames.grpc } },
-                                  }),
-                                  // The NEG controller creates the NEGs asynchronously and reports them (with their
-                                  // zones) in this annotation: the Service is ready, and the backend services that
-                                  // name the NEGs may be created, only once it is there.
-                                  "pulumi.com/waitFor": "jsonpath={.metadata.annotations.cloud\\.google\\.com/neg-status}",
-                              }
-                            : {},
-                },
-                spec:
-                    exposure.kind === "neg"
-                        ? { type: "ClusterIP", selector, ports: apiPorts }
-                        : { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: apiPorts },
-            },
+            { metadata: meta(CONSUL_NAMES.apiService), spec: { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: apiPorts } },
             k8sOpts,
         );
         this.apiNodePort = this.apiService.spec.ports.apply((ports) => ports.find((x) => x.name === "https")?.nodePort);
