@@ -281,11 +281,10 @@ describe("mutual-TLS load balancers", () => {
                         assert.equal(https.inputs.protocolVersion, "HTTP2");
                         assert.equal(grpc.inputs.port, ports[1].nodePort);
                         assert.equal(grpc.inputs.protocolVersion, "GRPC");
-                        for (const tg of [https, grpc]) {
-                            assert.equal(tg.inputs.protocol, "HTTPS");
-                            assert.equal((tg.inputs as Obj).healthCheck.path, "/v1/status/leader");
-                        }
-                        assert.equal((grpc.inputs as Obj).healthCheck.port, String(ports[0].nodePort), "the gRPC targets are checked on the HTTPS port of the same node");
+                        for (const tg of [https, grpc]) assert.equal(tg.inputs.protocol, "HTTPS");
+                        assert.equal((https.inputs as Obj).healthCheck.path, "/v1/status/leader");
+                        assert.equal((https.inputs as Obj).healthCheck.matcher, "200");
+                        assert.deepEqual([(grpc.inputs as Obj).healthCheck.path, (grpc.inputs as Obj).healthCheck.matcher, (grpc.inputs as Obj).healthCheck.port], ["/grpc.health.v1.Health/Check", "0-99", "traffic-port"], "gRPC health checks are judged by grpc-status");
                         const listener = one("aws:lb/listener:Listener");
                         assert.deepEqual(listener.inputs.defaultActions, [{ type: "forward", targetGroupArn: https.outputs.arn }]);
                         const rule = one("aws:lb/listenerRule:ListenerRule").inputs as Obj;

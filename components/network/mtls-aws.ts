@@ -4,6 +4,9 @@ import { awsTags } from "../labels";
 import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 import { GRPC_PATH_PREFIX, HEALTH_PATH } from "./mtls-gcp";
+
+/** the standard gRPC health method (grpc.health.v1) */
+const GRPC_HEALTH_PATH = "/grpc.health.v1.Health/Check";
 const BUNDLE_KEY = "ca-bundle.pem";
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only */
 export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -142,8 +145,9 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
         },
         opts,
     );
-    // gRPC TLS (8503): an HTTP/2 gRPC target group. Its health check asks the HTTPS API port of the same
-    // node for the leader status (a gRPC health check would need an ACL-free gRPC method).
+    // gRPC TLS (8503): a GRPC target group. ALB health checks of a GRPC target group are gRPC calls
+    // judged by grpc-status; the standard health method on the gRPC port: any gRPC answer (0-99, which
+    // includes UNIMPLEMENTED) means a Consul server's gRPC server is serving on that node (Local policy).
     const grpcTargetGroup = new aws.lb.TargetGroup(
         `${p}-consul-grpc`,
         {
@@ -154,7 +158,7 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             protocol: "HTTPS",
             protocolVersion: "GRPC",
             deregistrationDelay: 30,
-            healthCheck: { enabled: true, protocol: "HTTPS", port: nodePort.apply(String), path: HEALTH_PATH, matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+            healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port", path: GRPC_HEALTH_PATH, matcher: "0-99", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
             tags: tags(names.controlPlaneGrpcTargetGroup(region.name)),
         },
         opts,
