@@ -98,13 +98,13 @@ export class Names {
     controlPlaneTargetGroup(region: string): string {
         return `${this.prefix}-${region}-consul`;
     }
+    /** the target group of Consul's gRPC TLS port */
+    controlPlaneGrpcTargetGroup(region: string): string {
+        return `${this.prefix}-${region}-grpc`;
+    }
     /** a GCP resource of the region's control-plane load balancer (`-tc`, `-tls`, `-be`, ...) */
     controlPlaneGcpResource(region: string, suffix: string): string {
         return `${this.controlPlaneLoadBalancer(region)}-${suffix}`;
-    }
-    /** the zonal network endpoint groups the GKE NEG controller creates for the region's Consul API Service */
-    consulNeg(region: string): string {
-        return `${this.prefix}-${region}-consul-neg`;
     }
     caBundleBucket(region: string): string {
         return `${this.prefix}-${region}-cp-ca-${this.awsAccountId}`;
@@ -158,6 +158,7 @@ export class Names {
                 { kind: "awsIamRole", value: this.iamRole(cluster, "autoscaler") },
                 { kind: "awsLoadBalancer", value: this.controlPlaneLoadBalancer(region) },
                 { kind: "awsTargetGroup", value: this.controlPlaneTargetGroup(region) },
+                { kind: "awsTargetGroup", value: this.controlPlaneGrpcTargetGroup(region) },
                 { kind: "s3Bucket", value: this.caBundleBucket(region) },
                 { kind: "gcpWorkloadIdentityPool", value: this.workloadIdentityPool(region) },
                 { kind: "gcpWorkloadIdentityProvider", value: this.workloadIdentityProvider(region) },

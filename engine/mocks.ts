@@ -1,11 +1,12 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { sourceHash } from "../components/images/source-hash";
+import { mockCertRequest, mockLocallySignedCert, mockPrivateKey, mockSelfSignedCert } from "./mock-pki";
 
 /**
  * Mocks that answer like the providers would after `pulumi up`: ids, names, endpoints, ARNs,
- * PEM-shaped keys and certificates (whose body records subject and issuer, so a test can walk the
- * CA chain), OIDC issuers and service-agent identities. Everything is derived from the resource's
+ * real keys, requests and X.509 certificates for the `tls` provider (engine/mock-pki.ts), OIDC
+ * issuers and service-agent identities. Everything is derived from the resource's
  * type and name, so two runs of the same config produce identical state.
  */
 
@@ -16,25 +17,11 @@ function pem(label: string, body: object | string): string {
     return `-----BEGIN ${label}-----\n${b64.replace(/(.{64})/g, "$1\n").trimEnd()}\n-----END ${label}-----\n`;
 }
 
-/** What a mock certificate or CSR says about itself. */
-export interface MockCertBody {
-    subject: string;
-    issuer?: string;
-    isCa?: boolean;
-    dnsNames?: string[];
-    serial?: string;
-}
-
-export function decodeMockPem(text: string): MockCertBody {
-    const m = /-----BEGIN [A-Z ]+-----\n([\s\S]*?)\n-----END/.exec(text);
-    if (!m) throw new Error(`not a PEM: ${text.slice(0, 40)}`);
-    return JSON.parse(Buffer.from(m[1].replace(/\n/g, ""), "base64").toString("utf8")) as MockCertBody;
-}
-
 const PROJECT_NUMBER = "418203395521";
 
 type State = Record<string, unknown>;
-type Handler = (name: string, inputs: State, ctx: { project: string }) => { id?: string; state?: State };
+type Result = { id?: string; state?: State };
+type Handler = (name: string, inputs: State, ctx: { project: string }) => Result | Promise<Result>;
 
 const gcpSelfLink = (project: string, kind: string, n: string) => `https://www.googleapis.com/compute/v1/projects/${project}/${kind}/${n}`;
 const ip = (seed: string) => {
@@ -42,39 +29,46 @@ const ip = (seed: string) => {
     return `34.${h[0]}.${h[1]}.${h[2] % 250 + 2}`;
 };
 
-const handlers: Record<string, Handler> = {
-    "tls:index/privateKey:PrivateKey": (name) => ({
-        state: {
-            privateKeyPem: pulumi.secret(pem("PRIVATE KEY", `ecdsa-p256:${hash(name, 64)}`)),
-            publicKeyPem: pem("PUBLIC KEY", `ecdsa-p256-pub:${hash("pub" + name, 64)}`),
-        },
-    }),
-    "tls:index/certRequest:CertRequest": (_name, inputs) => {
-        const subject = (inputs.subject as { commonName?: string } | undefined)?.commonName ?? "";
-        return { state: { certRequestPem: pem("CERTIFICATE REQUEST", { subject, dnsNames: inputs.dnsNames ?? [] }) } };
-    },
-    "tls:index/selfSignedCert:SelfSignedCert": (name, inputs) => {
-        const subject = (inputs.subject as { commonName?: string } | undefined)?.commonName ?? name;
-        return { state: { certPem: pem("CERTIFICATE", { subject, issuer: subject, isCa: inputs.isCaCertificate === true, serial: hash(name) }) } };
-    },
-    "tls:index/locallySignedCert:LocallySignedCert": (name, inputs) => {
-        const req = decodeMockPem(String(inputs.certRequestPem));
-        const ca = decodeMockPem(String(inputs.caCertPem));
-        return { state: { certPem: pem("CERTIFICATE", { subject: req.subject, issuer: ca.subject, isCa: inputs.isCaCertificate === true, dnsNames: req.dnsNames, serial: hash(name) }) } };
-    },
-    "random:index/randomBytes:RandomBytes": (name, inputs) => {
-        const bytes = createHash("sha512").update(name).digest().subarray(0, Number(inputs.length ?? 32));
-        return { state: { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) } };
-    },
-    "random:index/randomPassword:RandomPassword": (name) => ({ state: { result: pulumi.secret(`pw-${hash(name, 24)}`) } }),
-    "gcp:container/cluster:Cluster": (name, inputs, { project }) => ({
+function clusterState(name: string, inputs: State, project: string): Result {
+    return {
         id: `projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
         state: {
             endpoint: ip(name),
             masterAuth: { clusterCaCertificate: Buffer.from(pem("CERTIFICATE", { subject: `${inputs.name} cluster CA` })).toString("base64") },
             selfLink: `https://container.googleapis.com/v1/projects/${project}/locations/${inputs.location}/clusters/${inputs.name}`,
         },
-    }),
+    };
+}
+
+/** node locations of the mocked GKE clusters, by name: a node pool gets one instance group per location */
+const clusterZones = new Map<string, string[]>();
+
+const handlers: Record<string, Handler> = {
+    "tls:index/privateKey:PrivateKey": (name, inputs) => {
+        const key = mockPrivateKey(name, inputs);
+        return { state: { ...key, privateKeyPem: pulumi.secret(key.privateKeyPem), privateKeyPemPkcs8: pulumi.secret(key.privateKeyPemPkcs8) } };
+    },
+    "tls:index/certRequest:CertRequest": async (name, inputs) => ({ state: await mockCertRequest(name, inputs) }),
+    "tls:index/selfSignedCert:SelfSignedCert": async (name, inputs) => ({ state: await mockSelfSignedCert(name, inputs) }),
+    "tls:index/locallySignedCert:LocallySignedCert": async (name, inputs) => ({ state: await mockLocallySignedCert(name, inputs) }),
+    "random:index/randomBytes:RandomBytes": (name, inputs) => {
+        const bytes = createHash("sha512").update(name).digest().subarray(0, Number(inputs.length ?? 32));
+        return { state: { base64: pulumi.secret(bytes.toString("base64")), hex: pulumi.secret(bytes.toString("hex")) } };
+    },
+    "random:index/randomUuid:RandomUuid": (name) => {
+        const h = hash(`uuid:${name}`, 32);
+        return { state: { result: pulumi.secret(`${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`) } };
+    },
+    "random:index/randomPassword:RandomPassword": (name) => ({ state: { result: pulumi.secret(`pw-${hash(name, 24)}`) } }),
+    "gcp:container/nodePool:NodePool": (name, inputs, { project }) => {
+        const zones = (inputs.nodeLocations as string[] | undefined) ?? clusterZones.get(String(inputs.cluster)) ?? [];
+        const groups = zones.map((z) => `https://www.googleapis.com/compute/v1/projects/${project}/zones/${z}/instanceGroups/gke-${String(inputs.cluster)}-${hash(name + z, 8)}-grp`);
+        return { state: { managedInstanceGroupUrls: groups, instanceGroupUrls: groups.map((g) => g.replace("/instanceGroups/", "/instanceGroupManagers/")) } };
+    },
+    "gcp:container/cluster:Cluster": (name, inputs, { project }) => {
+        clusterZones.set(String(inputs.name), (inputs.nodeLocations as string[] | undefined) ?? []);
+        return clusterState(name, inputs, project);
+    },
     "gcp:compute/network:Network": (_n, inputs, { project }) => ({ id: `projects/${project}/global/networks/${inputs.name}`, state: { selfLink: gcpSelfLink(project, "global/networks", String(inputs.name)) } }),
     "gcp:compute/subnetwork:Subnetwork": (_n, inputs, { project }) => ({ id: `projects/${project}/regions/${inputs.region}/subnetworks/${inputs.name}` }),
     "gcp:compute/globalAddress:GlobalAddress": (name) => ({ state: { address: ip(name) } }),
@@ -160,7 +154,7 @@ export class WorldMocks implements pulumi.runtime.Mocks {
         private readonly accountId = "000000000000",
     ) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } | Promise<{ id: string | undefined; state: State }> {
         const inputs = args.inputs as State;
         const ctx = { project: (inputs.project as string | undefined) ?? this.project, accountId: this.accountId };
         const base = generic(args.type, args.name, inputs, ctx);
@@ -170,8 +164,9 @@ export class WorldMocks implements pulumi.runtime.Mocks {
             const repositoryUrl = `${this.accountId}.dkr.ecr.${region}.amazonaws.com/${inputs.name}`;
             return { id: String(inputs.name), state: { ...base.state, ...inputs, repositoryUrl, registryId: this.accountId, arn: `arn:aws:ecr:${region}:${this.accountId}:repository/${inputs.name}` } };
         }
+        const merge = (special: Result) => ({ id: special.id ?? base.id, state: { ...base.state, ...inputs, ...special.state } });
         const special = handlers[args.type]?.(args.name, inputs, ctx) ?? {};
-        return { id: special.id ?? base.id, state: { ...base.state, ...inputs, ...special.state } };
+        return special instanceof Promise ? special.then(merge) : merge(special);
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { EnforcementLevel, Policies } from "@pulumi/policy";
 import { consulPolicies } from "./rules/consul";
+import { controlPlanePolicies } from "./rules/control-plane";
 import { containerPolicies } from "./rules/containers";
 import { credentialPolicies } from "./rules/credentials";
 import { clusterPolicies } from "./rules/clusters";
@@ -29,6 +30,7 @@ export const policies: Policies = [
     ...rbacPolicies,
     ...pubsubPolicies,
     ...loadBalancerPolicies,
+    ...controlPlanePolicies,
     ...clusterPolicies,
     ...gcpProjectPolicies,
     ...eksPolicies,

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { parseWorld } from "../components/config/load";
 import { allRegions, type Region, type World } from "../components/config/model";
 import { loadBalancerSourceRanges } from "../components/network/mtls-load-balancer";
-import { decodeMockPem } from "../engine/mocks";
+import { isSignedBy, parseCert } from "./support/x509";
 import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { isSecret, plainStrings, reveal } from "../engine/values";
@@ -197,7 +197,7 @@ describe("Consul servers", () => {
                     assert.equal(spec(c.headless).publishNotReadyAddresses, true);
                     assert.deepEqual(spec(c.headless).selector, selector);
                     assert.deepEqual(spec(c.api).selector, selector);
-                    assert.deepEqual(spec(c.api).ports.map((p: Obj) => p.port), [8501]);
+                    assert.deepEqual(spec(c.api).ports.map((p: Obj) => p.port), [8501, 8503]);
                     assert.equal(spec(c.pdb).maxUnavailable, 1);
                     assert.deepEqual(spec(c.pdb).selector.matchLabels, selector);
                 }
@@ -249,10 +249,12 @@ describe("Consul servers", () => {
                     const c = consulOf(g, r.name);
                     const inter = g.get(LSC, `${r.name}-intermediate-ca`);
                     assert.equal(c.cert.inputs.caCertPem, inter.outputs.certPem);
-                    assert.deepEqual(c.cert.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
-                    const body = decodeMockPem(String(c.cert.outputs.certPem));
-                    assert.equal(body.issuer, decodeMockPem(String(inter.outputs.certPem)).subject);
-                    for (const san of [`server.${r.name}.consul`, `consul-server.cp-${r.name}.svc`, `*.consul-server.cp-${r.name}.svc.cluster.local`, `consul-api.cp-${r.name}.svc`]) {
+                    assert.deepEqual(c.cert.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth", "client_auth"]);
+                    const body = parseCert(String(c.cert.outputs.certPem));
+                    assert.deepEqual(body.extendedKeyUsages, ["server_auth", "client_auth"], "servers dial each other with it under verify_incoming");
+                    assert.equal(body.subjectCn, `server.${r.name}.consul`);
+                    assert.ok(await isSignedBy(String(c.cert.outputs.certPem), String(inter.outputs.certPem)));
+                    for (const san of [`server.${r.name}.consul`, `*.server.${r.name}.consul`, `${r.name}.cp.${world.domain}`, `consul-server.cp-${r.name}.svc`, `*.consul-server.cp-${r.name}.svc.cluster.local`, `consul-api.cp-${r.name}.svc`]) {
                         assert.ok(body.dnsNames?.includes(san), `${r.name} server cert SAN ${san}`);
                     }
                     assert.equal(c.tls.inputs.type, "kubernetes.io/tls");
@@ -268,7 +270,7 @@ describe("Consul servers", () => {
                 for (const r of regions) {
                     const c = consulOf(g, r.name);
                     const selector = spec(c.sts).selector.matchLabels;
-                    assert.equal(c.policies.length, 3);
+                    assert.equal(c.policies.length, 4);
                     for (const p of c.policies) assert.deepEqual(spec(p).podSelector.matchLabels, selector);
                     const byName = (n: string) => spec(c.policies.find((p) => meta(p).name === n)!);
                     const peers = byName("consul-server-peers");
@@ -278,7 +280,10 @@ describe("Consul servers", () => {
                         ["TCP/8300", "TCP/8301", "UDP/8301"],
                     );
                     const lb = byName("consul-server-load-balancer");
-                    assert.deepEqual(lb.ingress[0].ports, [{ protocol: "TCP", port: 8501 }]);
+                    assert.deepEqual(lb.ingress[0].ports, [{ protocol: "TCP", port: 8501 }, { protocol: "TCP", port: 8503 }]);
+                    const oidc = byName("consul-server-oidc-discovery");
+                    assert.deepEqual(oidc.egress[0].ports, [{ protocol: "TCP", port: 443 }], "JWKS / OIDC discovery of the data-plane issuers");
+                    assert.ok(oidc.egress[0].to[0].ipBlock.except.includes("10.0.0.0/8"), "public addresses only");
                     assert.deepEqual(
                         lb.ingress[0].from.map((f: Obj) => f.ipBlock.cidr),
                         loadBalancerSourceRanges(continentOf(world, r)),

@@ -8,6 +8,8 @@ import { allDataCenters, allRegions, type DataCenter, type World } from "../comp
 import { Names } from "../components/naming";
 import { parseCidr } from "../components/network/cidr";
 import { CLIENT_TLS_SECRET } from "../components/tiers/data-center";
+import { CONSUL_AUTH_METHOD } from "../components/workloads/consul/acl-bootstrap";
+import { consulAccessSchema } from "../agents/common/src/consul-access";
 import { STACKS, stackGraph } from "./support/stacks";
 
 type Obj = Record<string, any>;
@@ -153,8 +155,9 @@ describe("data-center grids", () => {
                         }
                         assert.equal(customer.env, undefined);
                         assert.equal(customer.envFrom, undefined);
-                        // the client certificate is the dataplane's alone
-                        assert.deepEqual(mountersOf(d, "consul-client-tls"), ["consul-dataplane"]);
+                        // no Consul access in a grid pod: no client certificate, no Consul login token
+                        assert.deepEqual(mountersOf(d, "consul-client-tls"), []);
+                        assert.ok(!podSpec(d).volumes.some((x: Obj) => x.name === "consul-login"), `${dc.name}/${grid.name} has a Consul login token`);
                     }
                 }
             });
@@ -420,28 +423,31 @@ describe("data-center grids", () => {
                 for (const dc of dcs) {
                     const v = dcView(g, dc);
                     const host = names.controlPlaneHost(dc.region);
-                    const cm = v.k8s(CONFIG_MAP, "consul-client");
-                    const dp = json(cm, "dataplane.json");
-                    assert.equal(dp.consul.addresses, host);
-                    assert.equal(dp.consul.grpcPort, 443);
-                    assert.equal(dp.consul.serverWatchDisabled, true);
-                    assert.equal(dp.consul.tls.serverName, host);
-                    assert.equal(dp.consul.tls.disabled, false);
-                    const api = json(cm, "api.json");
-                    assert.equal(api.address, `https://${host}:443`);
-                    assert.equal(api.datacenter, dc.region);
+                    const access = consulAccessSchema.parse(json(v.k8s(CONFIG_MAP, "consul-access"), "consul-access.json"));
+                    assert.equal(access.address, `https://${host}:443`);
+                    assert.equal(access.datacenter, dc.region);
+                    assert.equal(access.tls.serverName, host);
+                    assert.equal(access.login.authMethod, CONSUL_AUTH_METHOD);
                     for (const grid of GRIDS) {
                         const d = v.k8s(DEPLOYMENT, grid.name);
-                        assert.equal(volume(d, "consul-client-tls").secret.secretName, CLIENT_TLS_SECRET);
-                        const sidecar = container(d, "consul-dataplane");
-                        assert.equal(sidecar.image, world.images.consulDataplane);
-                        const tlsMount = (sidecar.volumeMounts as Obj[]).find((m) => m.name === "consul-client-tls")!;
-                        assert.equal(dp.consul.tls.certFile, `${tlsMount.mountPath}/tls.crt`);
-                        assert.equal(dp.consul.tls.caCertsPath, `${tlsMount.mountPath}/ca.crt`);
+                        assert.ok(!containers(d).some((c) => c.name === "consul-dataplane"), `${grid.name}: no dataplane sidecar`);
                     }
                     for (const name of ["warm-pool-scaler", "job-grid-scaler", "broker"]) {
-                        const c = containers(v.k8s(DEPLOYMENT, name))[0];
-                        assert.equal((c.env as Obj[]).find((e) => e.name === "CONSUL_HTTP_ADDR")?.value, `https://${host}:443`);
+                        const d = v.k8s(DEPLOYMENT, name);
+                        const c = containers(d)[0];
+                        assert.equal((c.env as Obj[]).find((e) => e.name === "CONSUL_ACCESS_FILE")?.value, "/etc/consul-access/consul-access.json");
+                        // every file the access block names is mounted from the right volume
+                        const fileVolume = (file: string) => {
+                            const m = (c.volumeMounts as Obj[]).find((x) => file.startsWith(`${x.mountPath}/`));
+                            assert.ok(m, `${name}: ${file} is not mounted`);
+                            return volume(d, m.name);
+                        };
+                        assert.equal(fileVolume(access.tls.certFile).secret.secretName, CLIENT_TLS_SECRET);
+                        assert.equal(fileVolume(access.tls.keyFile).secret.secretName, CLIENT_TLS_SECRET);
+                        assert.equal(fileVolume(access.tls.caFile!).secret.secretName, CLIENT_TLS_SECRET);
+                        const token = fileVolume(access.login.bearerTokenFile).projected.sources[0].serviceAccountToken;
+                        assert.equal(token.audience, `consul://${host}`);
+                        assert.equal(`/consul/login/${token.path}`, access.login.bearerTokenFile);
                     }
                     // no gossip key, and no other region's control plane, anywhere in the data center
                     const others = allRegions(world).filter((r) => r.name !== dc.region).map((r) => names.controlPlaneHost(r.name));

@@ -30,7 +30,7 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const AWS_PROVIDER = "pulumi:providers:aws";
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-/** Which agent a data-center container runs, by container name; consul-dataplane is a pinned third-party image. */
+/** Which agent a data-center container runs, by container name; a third-party image would be pinned by tag. */
 const AGENT_OF_CONTAINER: Record<string, AgentKey> = { runtime: "runtime", app: "runtime", "job-supervisor": "jobSupervisor", broker: "broker", scaler: "scaler" };
 
 const awsRegionsOf = (world: ReturnType<typeof parseWorld>) => [...new Set(allRegions(world).filter((r) => r.cloud === "aws").map((r) => r.location))].sort();

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { parseWorld } from "../components/config/load";
 import { allDataCenters, allRegions } from "../components/config/model";
-import { decodeMockPem } from "../engine/mocks";
+import { isSignedBy, parseCert } from "./support/x509";
 import { isSecret, plainStrings } from "../engine/values";
 import { STACKS, stackGraph } from "./support/stacks";
 import { worldOf } from "./support/world-variants";
@@ -13,24 +13,32 @@ describe("PKI", () => {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
 
-            it("chains each data center's client certificate to its own region's intermediate, and that to the root", async () => {
+            it("chains each region's intermediate to the root, and signs each data center's client certificate with its region's own client CA", async () => {
                 const g = await stackGraph(stack);
-                const root = g.ofType("tls:index/selfSignedCert:SelfSignedCert");
+                const root = g.ofType("tls:index/selfSignedCert:SelfSignedCert").filter((c) => c.name === "root-ca");
                 assert.equal(root.length, 1);
                 assert.equal(root[0].inputs.isCaCertificate, true);
-                const rootSubject = decodeMockPem(String(root[0].outputs.certPem)).subject;
+                const rootPem = String(root[0].outputs.certPem);
+                assert.equal(parseCert(rootPem).isCa, true);
                 for (const r of allRegions(world)) {
                     const inter = g.get(LSC, `${r.name}-intermediate-ca`);
                     assert.equal(inter.inputs.isCaCertificate, true);
                     assert.equal(inter.inputs.caCertPem, root[0].outputs.certPem, `${r.name} intermediate signed by the root`);
-                    assert.equal(decodeMockPem(String(inter.outputs.certPem)).issuer, rootSubject);
+                    assert.ok(await isSignedBy(String(inter.outputs.certPem), rootPem), `${r.name} intermediate's signature verifies with the root's key`);
+                    assert.equal(parseCert(String(inter.outputs.certPem)).isCa, true);
                     for (const dc of r.dataCenters) {
                         const client = g.get(LSC, `${dc.name}-client`);
-                        assert.equal(client.inputs.caCertPem, inter.outputs.certPem, `${dc.name} signed by ${r.name}'s intermediate`);
+                        const clientCa = g.get("tls:index/selfSignedCert:SelfSignedCert", `${r.name}-client-ca`);
+                        assert.equal(client.inputs.caCertPem, clientCa.outputs.certPem, `${dc.name} signed by ${r.name}'s client CA`);
                         assert.deepEqual(client.inputs.allowedUses, ["digital_signature", "key_encipherment", "client_auth"]);
                         assert.equal(client.inputs.validityPeriodHours, r.certificates.validityHours);
                         assert.equal(client.inputs.earlyRenewalHours, r.certificates.earlyRenewalHours);
                         assert.equal(g.dataCenterOf(client), dc.name);
+                        const facts = parseCert(String(client.outputs.certPem));
+                        assert.ok(await isSignedBy(String(client.outputs.certPem), String(clientCa.outputs.certPem)), `${dc.name} client cert verifies with ${r.name}'s client CA`);
+                        assert.deepEqual(facts.extendedKeyUsages, ["client_auth"]);
+                        assert.equal(facts.isCa, false);
+                        assert.equal(facts.validityHours, r.certificates.validityHours);
                     }
                 }
             });

@@ -181,7 +181,6 @@ export const worldSchema = z
         images: z
             .object({
                 consul: pinnedImage,
-                consulDataplane: pinnedImage,
                 /** the platform's agents are built from agents/ unless pinned here (see agentImagesSchema) */
                 agents: agentImagesSchema.optional(),
             })

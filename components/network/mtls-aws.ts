@@ -3,7 +3,10 @@ import * as aws from "@pulumi/aws";
 import { awsTags } from "../labels";
 import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
-const HEALTH_PATH = "/v1/status/leader";
+import { GRPC_PATH_PREFIX, HEALTH_PATH } from "./mtls-gcp";
+
+/** the standard gRPC health method (grpc.health.v1) */
+const GRPC_HEALTH_PATH = "/grpc.health.v1.Health/Check";
 const BUNDLE_KEY = "ca-bundle.pem";
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only */
 export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -26,10 +29,13 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
     const p = `${region.name}-cp`;
     const tags = (name?: string) => awsTags("control-plane-load-balancer", args.placement, name);
     const lbName = names.controlPlaneLoadBalancer(region.name);
-    const nodePort = args.consul.apiNodePort.apply((port) => {
-        if (port === undefined) throw new Error(`${region.name}: the Consul API Service has no node port`);
-        return port;
-    });
+    const nodePortOf = (port: pulumi.Output<number | undefined>, what: string) =>
+        port.apply((x) => {
+            if (x === undefined) throw new Error(`${region.name}: the Consul API Service has no ${what} node port`);
+            return x;
+        });
+    const nodePort = nodePortOf(args.consul.apiNodePort, "HTTPS");
+    const grpcNodePort = nodePortOf(args.consul.grpcNodePort, "gRPC TLS");
 
     // The CA bundle the TrustStore reads.
     const bucket = new aws.s3.Bucket(`${p}-ca`, { bucket: names.caBundleBucket(region.name), forceDestroy: false, tags: tags() }, opts);
@@ -83,25 +89,32 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
                     toPort: 443,
                     cidrBlocks: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)),
                 },
+                // the operator's `pulumi up` (the consul provider declares the ACLs through this load balancer)
+                { description: "admin CIDRs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...args.world.adminCidrs] },
             ],
-            egress: [{ description: "Consul API node port", protocol: "tcp", fromPort: nodePort, toPort: nodePort, cidrBlocks: [continent.cidr] }],
+            egress: [
+                { description: "Consul HTTPS API node port", protocol: "tcp", fromPort: nodePort, toPort: nodePort, cidrBlocks: [continent.cidr] },
+                { description: "Consul gRPC TLS node port", protocol: "tcp", fromPort: grpcNodePort, toPort: grpcNodePort, cidrBlocks: [continent.cidr] },
+            ],
             tags: tags(`${lbName}-alb`),
         },
         opts,
     );
-    new aws.vpc.SecurityGroupIngressRule(
-        `${p}-nodes`,
-        {
-            securityGroupId: eks.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId),
-            referencedSecurityGroupId: albSg.id,
-            ipProtocol: "tcp",
-            fromPort: nodePort,
-            toPort: nodePort,
-            description: `${region.name} control-plane ALB to the Consul API node port`,
-            tags: tags(),
-        },
-        opts,
-    );
+    for (const [suffix, port, what] of [["nodes", nodePort, "HTTPS API"], ["nodes-grpc", grpcNodePort, "gRPC TLS"]] as const) {
+        new aws.vpc.SecurityGroupIngressRule(
+            `${p}-${suffix}`,
+            {
+                securityGroupId: eks.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId),
+                referencedSecurityGroupId: albSg.id,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                description: `${region.name} control-plane ALB to the Consul ${what} node port`,
+                tags: tags(),
+            },
+            opts,
+        );
+    }
     const alb = new aws.lb.LoadBalancer(
         `${p}-alb`,
         {
@@ -132,25 +145,45 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
         },
         opts,
     );
-    new aws.autoscaling.Attachment(
-        `${p}-consul`,
+    // gRPC TLS (8503): a GRPC target group. ALB health checks of a GRPC target group are gRPC calls
+    // judged by grpc-status; the standard health method on the gRPC port: any gRPC answer (0-99, which
+    // includes UNIMPLEMENTED) means a Consul server's gRPC server is serving on that node (Local policy).
+    const grpcTargetGroup = new aws.lb.TargetGroup(
+        `${p}-consul-grpc`,
         {
-            autoscalingGroupName: eks.systemPool.resources.apply((rs) => rs?.[0]?.autoscalingGroups?.[0]?.name ?? ""),
-            lbTargetGroupArn: targetGroup.arn,
+            name: names.controlPlaneGrpcTargetGroup(region.name),
+            vpcId: eks.vpc.id,
+            targetType: "instance",
+            port: grpcNodePort,
+            protocol: "HTTPS",
+            protocolVersion: "GRPC",
+            deregistrationDelay: 30,
+            healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port", path: GRPC_HEALTH_PATH, matcher: "0-99", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+            tags: tags(names.controlPlaneGrpcTargetGroup(region.name)),
         },
         opts,
     );
+    for (const [suffix, tg] of [["consul", targetGroup], ["consul-grpc", grpcTargetGroup]] as const) {
+        new aws.autoscaling.Attachment(
+            `${p}-${suffix}`,
+            {
+                autoscalingGroupName: eks.systemPool.resources.apply((rs) => rs?.[0]?.autoscalingGroups?.[0]?.name ?? ""),
+                lbTargetGroupArn: tg.arn,
+            },
+            opts,
+        );
+    }
     const certificate = new aws.acm.Certificate(
         `${p}-cert`,
         {
             certificateBody: args.serverCert.certPem,
             privateKey: pulumi.secret(args.serverCert.keyPem),
-            certificateChain: args.caBundle,
+            certificateChain: args.intermediateCa.certPem,
             tags: tags(args.host),
         },
         opts,
     );
-    new aws.lb.Listener(
+    const listener = new aws.lb.Listener(
         `${p}-https`,
         {
             loadBalancerArn: alb.arn,
@@ -160,6 +193,18 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             certificateArn: certificate.arn,
             mutualAuthentication: { mode: "verify", trustStoreArn: trustStore.arn, ignoreClientCertificateExpiry: false },
             defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            tags: tags(),
+        },
+        opts,
+    );
+    // One :443 listener for both ports: gRPC requests (`/hashicorp.consul.*`) go to the gRPC target group.
+    new aws.lb.ListenerRule(
+        `${p}-grpc`,
+        {
+            listenerArn: listener.arn,
+            priority: 10,
+            conditions: [{ pathPattern: { values: [`${GRPC_PATH_PREFIX}*`] } }],
+            actions: [{ type: "forward", targetGroupArn: grpcTargetGroup.arn }],
             tags: tags(),
         },
         opts,

@@ -20,8 +20,10 @@ export interface MtlsLoadBalancerArgs {
     continentTier: ContinentTier;
     /** root CA, DNS zone and world network */
     global: GlobalTier;
-    /** the region's intermediate CA: signs the server certificate; with the root, the only CAs trusted for clients */
+    /** the region's intermediate CA: signs the load balancer's server certificate */
     intermediateCa: KeyPair;
+    /** the region's own self-signed client CA: the only trust anchor for client certificates */
+    clientCa: KeyPair;
     /** the region's Consul servers: their API Service is the only backend */
     consul: ConsulServers;
     /** public addresses the region's data centers connect from (their cluster's NAT egress) */
@@ -35,7 +37,7 @@ export interface MtlsImplArgs extends MtlsLoadBalancerArgs {
     host: string;
     /** the load balancer's certificate for `host`, signed by the region's intermediate */
     serverCert: KeyPair;
-    /** PEM of the region's intermediate followed by the root: the whole trust bundle */
+    /** PEM of the region's client CA alone: the whole client trust bundle (a client of another region chains to another CA) */
     caBundle: pulumi.Output<string>;
 }
 

@@ -4,25 +4,57 @@ import { gcpLabels } from "../labels";
 import { layout } from "./cidr";
 import { GOOGLE_FRONT_END_RANGES, controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
-const HEALTH_PATH = "/v1/status/leader";
+/** answered without an ACL token (status endpoints need none), 200 with the leader's address once there is one */
+export const HEALTH_PATH = "/v1/status/leader";
+/** every Consul gRPC service lives under this package: `/hashicorp.consul.<service>/<method>` */
+export const GRPC_PATH_PREFIX = "/hashicorp.consul.";
 /** Consul blocking queries wait up to 5 minutes; the proxy must not cut them. */
 const BACKEND_TIMEOUT_SECONDS = 360;
 
 /**
  * GCP: a global external Application Load Balancer. Client certificates are validated against a
- * Certificate Manager TrustConfig holding only the region's intermediate and the root, by a
- * ServerTlsPolicy in REJECT_INVALID mode on the HTTPS proxy; the backend service speaks HTTP/2
- * over TLS to the Consul pods through the zonal NEGs the GKE NEG controller creates for the
- * Consul API Service. A Cloud Armor policy admits only the data centers' egress addresses.
+ * Certificate Manager TrustConfig holding only the region's client CA, by a
+ * ServerTlsPolicy in REJECT_INVALID mode on the HTTPS proxy; two backend services (HTTPS API and
+ * gRPC TLS) speak HTTP/2 over TLS to the Consul API Service's node ports on the continental
+ * cluster's system-pool instance groups. A Cloud Armor policy admits only the data centers' egress
+ * addresses and the admin CIDRs.
  */
 export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): MtlsFrontend {
     const { names, region, continent } = args;
+    const tier = args.continentTier;
     const project = args.world.gcpProject;
     const p = `${region.name}-cp`;
     const opts = { parent };
     const labels = gcpLabels("control-plane-load-balancer", args.placement);
     const n = (suffix: string) => names.controlPlaneGcpResource(region.name, suffix);
 
+    if (tier.cluster.cloud !== "gcp") throw new Error(`continent ${continent.name} is not on gcp`);
+    const systemPool = tier.cluster.gke.systemPool;
+    const nodePortOf = (port: pulumi.Output<number | undefined>, what: string) =>
+        port.apply((x) => {
+            if (x === undefined) throw new Error(`${region.name}: the Consul API Service has no ${what} node port`);
+            return x;
+        });
+    const httpsNodePort = nodePortOf(args.consul.apiNodePort, "HTTPS");
+    const grpcNodePort = nodePortOf(args.consul.grpcNodePort, "gRPC TLS");
+    /** the system pool's instance group in a zone (a regional pool has one per node location) */
+    const groupIn = (zone: string) =>
+        systemPool.managedInstanceGroupUrls.apply((urls) => {
+            const url = (urls ?? []).find((u) => u.includes(`/zones/${zone}/`));
+            if (!url) throw new Error(`continent ${continent.name}: the control-plane system pool has no instance group in ${zone}`);
+            return url.replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, "");
+        });
+    // Named ports on each zone's instance group: the backend services address the node ports by name.
+    const namedPorts = continent.zones.flatMap((zone) =>
+        ([["https", httpsNodePort], ["grpc", grpcNodePort]] as const).map(
+            ([portName, port]) =>
+                new gcp.compute.InstanceGroupNamedPort(
+                    `${p}-${portName}-${zone}`,
+                    { project, zone, group: groupIn(zone).apply((g) => g.split("/").pop() ?? g), name: `${region.name}-consul-${portName}`, port },
+                    opts,
+                ),
+        ),
+    );
     const healthCheck = new gcp.compute.HealthCheck(
         `${p}-hc`,
         {
@@ -33,8 +65,10 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             timeoutSec: 5,
             healthyThreshold: 2,
             unhealthyThreshold: 2,
-            // HTTP/2 health checks run over TLS, like the traffic.
-            http2HealthCheck: { portSpecification: "USE_SERVING_PORT", requestPath: HEALTH_PATH },
+            // HTTP/2 health checks run over TLS, like the traffic. Both backend services (HTTPS API and
+            // gRPC) use this check on the HTTPS port of the same endpoints: a server that answers its
+            // leader status is serving; a fixed port applies to every endpoint of a GCE_VM_IP_PORT NEG.
+            http2HealthCheck: { portSpecification: "USE_FIXED_PORT", port: httpsNodePort, requestPath: HEALTH_PATH },
             logConfig: { enable: true },
         },
         opts,
@@ -45,11 +79,11 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             name: n("lb-fw"),
             project,
             network: args.global.network.id,
-            description: `Google front ends and health checks to ${region.name}'s Consul API`,
+            description: `Google front ends and health checks to ${region.name}'s Consul node ports`,
             direction: "INGRESS",
             sourceRanges: GOOGLE_FRONT_END_RANGES,
-            destinationRanges: [layout.gkePods(continent.cidr)],
-            allows: [{ protocol: "tcp", ports: [String(args.consul.apiPort)] }],
+            destinationRanges: [layout.gkeNodes(continent.cidr)],
+            allows: [{ protocol: "tcp", ports: [httpsNodePort.apply(String), grpcNodePort.apply(String)] }],
             logConfig: { metadata: "INCLUDE_ALL_METADATA" },
         },
         opts,
@@ -68,34 +102,55 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
                     description: "data centers' NAT egress",
                     match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)) } },
                 },
+                // the operator's `pulumi up` (the consul provider declares the ACLs through this load balancer)
+                { action: "allow", priority: 1100, description: "admin CIDRs", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: [...args.world.adminCidrs] } } },
                 { action: "deny(403)", priority: 2147483647, description: "everything else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
             ],
         },
         opts,
     );
-    const negName = names.consulNeg(region.name);
-    const backend = new gcp.compute.BackendService(
-        `${p}-be`,
+    // Instance-group backends: one per continent zone (the system pool's autoscaling minimum keeps a
+    // node in each); each backend service names its node port through the groups' named port.
+    const backendService = (suffix: string, portName: string, what: string) =>
+        new gcp.compute.BackendService(
+            `${p}-${suffix}`,
+            {
+                name: n(suffix),
+                project,
+                description: `${region.name} Consul servers' ${what}`,
+                loadBalancingScheme: "EXTERNAL_MANAGED",
+                // HTTP/2 over TLS to the servers: the HTTPS API speaks it, and gRPC needs it
+                protocol: "HTTP2",
+                portName: `${region.name}-consul-${portName}`,
+                timeoutSec: BACKEND_TIMEOUT_SECONDS,
+                healthChecks: healthCheck.id,
+                securityPolicy: armor.id,
+                backends: continent.zones.map((zone) => ({ group: groupIn(zone), balancingMode: "UTILIZATION", capacityScaler: 1 })),
+                logConfig: { enable: true, sampleRate: 1 },
+            },
+            { parent, dependsOn: [args.consul.apiService, ...namedPorts] },
+        );
+    const backend = backendService("be", "https", "HTTPS API (8501)");
+    const grpcBackend = backendService("grpc-be", "grpc", "gRPC TLS (8503)");
+    // One :443 frontend for both ports: gRPC requests (`/hashicorp.consul.*`) go to 8503, the rest to the HTTPS API.
+    const urlMap = new gcp.compute.URLMap(
+        `${p}-um`,
         {
-            name: n("be"),
+            name: n("um"),
             project,
-            description: `${region.name} Consul servers' HTTPS API`,
-            loadBalancingScheme: "EXTERNAL_MANAGED",
-            protocol: "HTTP2",
-            timeoutSec: BACKEND_TIMEOUT_SECONDS,
-            healthChecks: healthCheck.id,
-            securityPolicy: armor.id,
-            // The NEG controller names each zone's NEG after the Service annotation (see ConsulServers).
-            backends: continent.zones.map((zone) => ({
-                group: `projects/${project}/zones/${zone}/networkEndpointGroups/${negName}`,
-                balancingMode: "RATE",
-                maxRatePerEndpoint: 200,
-            })),
-            logConfig: { enable: true, sampleRate: 1 },
+            description: `${region.name} control plane`,
+            defaultService: backend.id,
+            hostRules: [{ hosts: ["*"], pathMatcher: "consul" }],
+            pathMatchers: [
+                {
+                    name: "consul",
+                    defaultService: backend.id,
+                    routeRules: [{ priority: 1, matchRules: [{ prefixMatch: GRPC_PATH_PREFIX }], service: grpcBackend.id }],
+                },
+            ],
         },
-        { parent, dependsOn: [args.consul.apiService] },
+        opts,
     );
-    const urlMap = new gcp.compute.URLMap(`${p}-um`, { name: n("um"), project, description: `${region.name} control plane`, defaultService: backend.id }, opts);
 
     const trustConfig = new gcp.certificatemanager.TrustConfig(
         `${p}-tc`,
@@ -103,13 +158,8 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
             name: n("tc"),
             project,
             location: "global",
-            description: `${region.name} data-center client certificates: the region's intermediate and the root, nothing else`,
-            trustStores: [
-                {
-                    trustAnchors: [{ pemCertificate: args.global.rootCa.certPem }],
-                    intermediateCas: [{ pemCertificate: args.intermediateCa.certPem }],
-                },
-            ],
+            description: `${region.name} data-center client certificates: the region's own client CA, nothing else`,
+            trustStores: [{ trustAnchors: [{ pemCertificate: args.clientCa.certPem }] }],
             labels,
         },
         opts,

@@ -34,7 +34,9 @@ export class MtlsLoadBalancer extends pulumi.ComponentResource {
             { ca: args.intermediateCa, commonName: this.host, dnsNames: [this.host], usage: "server", ...region.certificates },
             { parent: this },
         );
-        this.caBundle = pulumi.all([args.intermediateCa.certPem, args.global.rootCa.certPem]).apply(([intermediate, root]) => `${intermediate.trimEnd()}\n${root.trimEnd()}\n`);
+        // Only the region's own client CA: GCP TrustConfig and ALB trust stores are given a self-signed
+        // anchor, so no provider-specific handling of non-root anchors is relied on.
+        this.caBundle = args.clientCa.certPem.apply((ca) => `${ca.trimEnd()}\n`);
         const impl = { ...args, host: this.host, serverCert: this.serverCert, caBundle: this.caBundle };
         const frontend = this.cloud === "gcp" ? createGcpMtls(impl, this) : createAwsMtls(impl, this);
         this.address = frontend.address;

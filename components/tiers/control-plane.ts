@@ -1,9 +1,10 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { Region, World } from "../config/model";
 import type { Placement } from "../labels";
 import type { Names } from "../naming";
-import type { KeyPair } from "../pki/certificates";
+import { createSignedCert, type KeyPair } from "../pki/certificates";
+import { createConsulAcl, type ConsulAcl } from "../workloads/consul/acl-bootstrap";
 import { MtlsLoadBalancer, loadBalancerSourceRanges } from "../network/mtls-load-balancer";
 import { ConsulServers } from "../workloads/consul/servers";
 import type { ContinentTier } from "./continent";
@@ -15,6 +16,8 @@ export interface RegionControlPlane {
     loadBalancer: MtlsLoadBalancer;
     /** `names.controlPlaneHost(region)`: what data centers connect to */
     host: string;
+    /** the ACL policies, roles, auth method and binding rules of the region's datacenter */
+    acl: ConsulAcl;
 }
 
 export interface RegionControlPlaneArgs {
@@ -26,6 +29,10 @@ export interface RegionControlPlaneArgs {
     /** the control-plane namespace (in the continental cluster) */
     namespace: k8s.core.v1.Namespace;
     intermediateCa: KeyPair;
+    /** the region's own client CA: signs data-center and operator client certificates */
+    clientCa: KeyPair;
+    /** the data-plane cluster's ServiceAccount token issuer, trusted by the JWT auth method */
+    dataPlaneIssuer: pulumi.Output<string>;
     /** the region data-plane cluster's NAT egress addresses: the only sources the load balancer admits */
     dataCenterEgressIps: pulumi.Output<string>[];
     placement: Placement;
@@ -46,8 +53,8 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             intermediateCa: args.intermediateCa,
             placement: args.placement,
             provider: args.continent.provider,
-            exposure: continent.cloud === "gcp" ? { kind: "neg", negName: names.consulNeg(region.name) } : { kind: "nodePort" },
             loadBalancerSources: loadBalancerSourceRanges(continent),
+            loadBalancerHost: names.controlPlaneHost(region.name),
         },
         { parent },
     );
@@ -61,6 +68,7 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             continentTier: args.continent,
             global: args.global,
             intermediateCa: args.intermediateCa,
+            clientCa: args.clientCa,
             consul,
             clientSourceIps: args.dataCenterEgressIps,
             placement: args.placement,
@@ -69,5 +77,25 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
         // TrustConfig, ServerTlsPolicy; on both: the DNS record) wait for the APIs they call
         { parent, dependsOn: args.global.apis.after("compute", "certificatemanager", "networksecurity", "dns") },
     );
-    return { consul, loadBalancer, host: loadBalancer.host };
+    // The operator's client certificate: how `pulumi up` (the consul provider) passes the load balancer.
+    const operatorCert = createSignedCert(
+        `${region.name}-consul-operator`,
+        { ca: args.clientCa, commonName: `operator.${region.name}.client.globalgrid`, usage: "client", ...region.certificates },
+        { parent },
+    );
+    const acl = createConsulAcl(
+        `${region.name}-consul-acl`,
+        {
+            region,
+            host: loadBalancer.host,
+            issuer: args.dataPlaneIssuer,
+            namespaces: Object.fromEntries(region.dataCenters.map((dc) => [dc.name, names.dataCenterNamespace(dc.name)])),
+            managementToken: consul.managementToken.result,
+            serverCa: args.intermediateCa,
+            operatorCert,
+            dependsOn: [consul.statefulSet, loadBalancer],
+        },
+        parent,
+    );
+    return { consul, loadBalancer, host: loadBalancer.host, acl };
 }

@@ -68,7 +68,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
 
         this.clientCert = createSignedCert(
             `${dc.name}-client`,
-            { ca: regionTier.intermediateCa, commonName: `${dc.name}.${region.name}.client.globalgrid`, usage: "client", ...region.certificates },
+            { ca: regionTier.clientCa, commonName: `${dc.name}.${region.name}.client.globalgrid`, usage: "client", ...region.certificates },
             { parent: this },
         );
         this.clientTlsSecret = new k8s.core.v1.Secret(
@@ -79,7 +79,8 @@ export class DataCenterTier extends pulumi.ComponentResource {
                 stringData: {
                     "tls.crt": this.clientCert.certPem,
                     "tls.key": this.clientCert.keyPem,
-                    "ca.crt": regionTier.intermediateCa.certPem,
+                    // verifies the load balancer's server certificate: the region's intermediate and the root
+                    "ca.crt": regionTier.serverCaBundle,
                 },
             },
             { ...k8sOpts, dependsOn: [this.namespace] },
@@ -90,7 +91,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         const grid = { world: args.world, region, dataCenter: dc, namespace: nsName, images: regionTier.images, placement: this.placement, provider: regionTier.provider };
         this.consul = new ConsulClient(
             `${dc.name}-consul-client`,
-            { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, image: args.world.images.consulDataplane, placement: this.placement, provider: regionTier.provider, dependsOn: gridDeps },
+            { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, placement: this.placement, provider: regionTier.provider, dependsOn: gridDeps },
             { parent: this },
         );
         this.warmPool = new WarmPool(`${dc.name}-warm-pool`, { ...grid, consul: this.consul, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] }, { parent: this });

@@ -6,7 +6,7 @@ import { createGkeCluster, type GkeCluster } from "../clusters/gke";
 import type { Region, World } from "../config/model";
 import { awsTags, gcpLabels, k8sLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
-import { createSignedCert, type KeyPair } from "../pki/certificates";
+import { createRootCa, createSignedCert, type KeyPair } from "../pki/certificates";
 import { restrictedNamespace } from "../kubernetes/namespace";
 import { JobQueue } from "../messaging/job-queue";
 import type { AgentImageRefs } from "../images/agents";
@@ -40,6 +40,14 @@ export class RegionTier extends pulumi.ComponentResource {
     readonly placement: Placement;
     readonly namespace: k8s.core.v1.Namespace;
     readonly intermediateCa: KeyPair;
+    /**
+     * The region's intermediate followed by the root: what clients verify the load balancer's
+     * certificate with. OpenSSL (Node agents) needs the chain to a self-signed root; Go accepts the
+     * intermediate alone, which is why the Consul servers trust just the intermediate.
+     */
+    readonly serverCaBundle: pulumi.Output<string>;
+    /** the region's own self-signed client CA: signs its data centers' client certificates; its load balancer trusts nothing else */
+    readonly clientCa: KeyPair;
     readonly dataPlane: DataPlaneCluster;
     readonly clusterName: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -77,6 +85,8 @@ export class RegionTier extends pulumi.ComponentResource {
             { ca: args.global.rootCa, commonName: `globalgrid ${region.name} intermediate CA`, usage: "ca", ...INTERMEDIATE_VALIDITY },
             child,
         );
+        this.serverCaBundle = pulumi.all([this.intermediateCa.certPem, args.global.rootCa.certPem]).apply(([i, r]) => `${i.trimEnd()}\n${r.trimEnd()}\n`);
+        this.clientCa = createRootCa(`${region.name}-client-ca`, INTERMEDIATE_VALIDITY, { parent: this, protect: region.protect }, `globalgrid ${region.name} client CA`);
 
         this.images = args.global.images.forRegion(region);
         const clusterName = names.regionCluster(region.name);
@@ -149,6 +159,10 @@ export class RegionTier extends pulumi.ComponentResource {
                 continent: args.continent,
                 namespace: this.namespace,
                 intermediateCa: this.intermediateCa,
+                clientCa: this.clientCa,
+                dataPlaneIssuer: this.dataPlane.cloud === "gcp"
+                    ? pulumi.output(`https://container.googleapis.com/v1/projects/${world.gcpProject}/locations/${region.location}/clusters/${clusterName}`)
+                    : this.dataPlane.eks.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""),
                 dataCenterEgressIps: this.dataPlane.cloud === "gcp" ? this.dataPlane.gke.egressIps : this.dataPlane.eks.egressIps,
                 placement: this.placement,
             },

@@ -81,7 +81,6 @@ export class JobGrid extends pulumi.ComponentResource {
         const supervisorConfig = new k8s.core.v1.ConfigMap(`${name}-supervisor`, { metadata: supMeta, data: { "supervisor.json": supervisorSettings } }, o);
         const google = googleCredentials(`${name}-gcp-credentials`, { identity, configMapName: `${JOB_SUPERVISOR}-gcp-credentials`, namespace, labels: supMeta.labels }, o);
 
-        const dataplane = args.consul.sidecar();
         this.deployment = gridDeployment(
             name,
             {
@@ -112,14 +111,12 @@ export class JobGrid extends pulumi.ComponentResource {
                             { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
                         ],
                     }),
-                    dataplane.container,
                 ],
                 volumes: [
                     tmpVolume(),
                     { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
                     ...google.volumes,
                     kubeApiVolume(),
-                    ...dataplane.volumes,
                 ],
             },
             { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, google.configMap] },

@@ -40,9 +40,8 @@ export class WarmPool extends pulumi.ComponentResource {
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
         const consulService = `${dc.name}-${WARM_POOL}`;
 
-        // Only the dataplane sidecar uses this identity (its Consul login token); no Role is bound.
+        // The pods' identity: no token is mounted and no Role is bound.
         const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
-        const dataplane = args.consul.sidecar();
         this.deployment = gridDeployment(
             name,
             {
@@ -55,8 +54,8 @@ export class WarmPool extends pulumi.ComponentResource {
                 pool: "warm-pool",
                 dataCenter: dc.name,
                 terminationGracePeriodSeconds: 30,
-                containers: [customerContainer("runtime", args.images.runtime, RUNTIME_PORT, settings.resources), dataplane.container],
-                volumes: [tmpVolume(), ...dataplane.volumes],
+                containers: [customerContainer("runtime", args.images.runtime, RUNTIME_PORT, settings.resources)],
+                volumes: [tmpVolume()],
             },
             { ...o, dependsOn: [...args.dependsOn, sa] },
         );

@@ -6,6 +6,7 @@
 import type { Plan, PlanResource } from "../plan";
 import { TIER_LABEL, TIER_TYPES } from "../graph";
 import { STACK_TYPE } from "../run";
+import { describePem } from "../mock-pki";
 
 /** Types whose replacement or deletion loses data or identity. Anything `protect`ed counts too. */
 export const STATEFUL_TYPES = new Set([
@@ -77,6 +78,8 @@ function tierOf(plan: Plan): (r: PlanResource) => string {
 /** Dotted paths where two input values differ (arrays by index; a length change names the array). */
 export function changedPaths(a: unknown, b: unknown, at = "", out: string[] = []): string[] {
     if (JSON.stringify(a) === JSON.stringify(b)) return out;
+    // certificates are compared by what they say: a re-signed, otherwise identical one is no change
+    if (typeof a === "string" && typeof b === "string" && a.includes("-----BEGIN") && describePem(a) === describePem(b)) return out;
     const isObj = (v: unknown) => typeof v === "object" && v !== null;
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
         a.forEach((x, i) => changedPaths(x, b[i], `${at}[${i}]`, out));

@@ -79,7 +79,7 @@ export const gridImagesOwnRegistries: ResourceValidationPolicy = {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: "normalized repositories of third-party images allowed in data centers when pinned by tag (docker.io/hashicorp/consul-dataplane)",
+                description: "normalized repositories of third-party images allowed in data centers when pinned by tag (none by default)",
             },
         },
     },

@@ -59,7 +59,7 @@ export const untrustedNoToken: ResourceValidationPolicy = {
     configSchema: {
         properties: {
             sandboxPools,
-            tokenContainers: { type: "array", items: { type: "string" }, default: ["job-supervisor", "consul-dataplane"], description: "sidecars allowed to mount a projected service-account token (never the user container)" },
+            tokenContainers: { type: "array", items: { type: "string" }, default: ["job-supervisor"], description: "sidecars allowed to mount a projected service-account token (never the user container)" },
         },
     },
     validateResource: ofWorkloads((pod, _props, args, report) => {

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { createPrivateKey } from "crypto";
 import { toPlan } from "../../engine/plan";
 import type { GraphIndex } from "../../engine/graph";
 import { isSecret, plainStrings } from "../../engine/values";
@@ -26,8 +27,13 @@ function secretStrings(g: GraphIndex): Set<string> {
  */
 function fingerprints(s: string): string[] {
     if (!s.includes("-----BEGIN")) return [s];
-    const blocks = [...s.matchAll(/-----BEGIN ([A-Z ]+)-----\n([\s\S]*?)\n-----END/g)];
-    return blocks.filter((b) => b[1].includes("PRIVATE KEY")).flatMap((b) => b[2].split("\n")).filter((l) => l.length >= 16);
+    const blocks = [...s.matchAll(/-----BEGIN ([A-Z ]+PRIVATE KEY)-----\n([\s\S]*?)\n-----END/g)];
+    // A real EC key's PEM also embeds its public point, which certificates and the public key show:
+    // the secret is the private scalar (in any encoding) and the PEM's first line, which holds it.
+    return blocks.flatMap((b) => {
+        const d = Buffer.from(String(createPrivateKey(b[0] + " " + b[1] + "-----\n").export({ format: "jwk" }).d), "base64url");
+        return [d.toString("base64"), d.toString("base64url"), d.toString("hex"), b[2].split("\n")[0]];
+    });
 }
 
 describe("secrets never leak", () => {

@@ -23,7 +23,8 @@ const PEER_PORTS = [tcp(CONSUL_PORTS.server), tcp(CONSUL_PORTS.serfLan), udp(CON
 
 /**
  * Allow rules on top of the namespace's default deny: servers talk to each other on RPC and
- * Serf LAN, the load balancer reaches the HTTPS API only, and servers may resolve DNS.
+ * Serf LAN, the load balancer reaches the HTTPS API and gRPC TLS ports, servers may fetch the
+ * data-plane issuers' keys over public HTTPS, and may resolve DNS.
  */
 export function consulNetworkPolicies(args: ConsulNetworkPoliciesArgs): k8s.networking.v1.NetworkPolicy[] {
     const opts = { parent: args.parent, provider: args.provider, dependsOn: args.dependsOn };
@@ -50,7 +51,21 @@ export function consulNetworkPolicies(args: ConsulNetworkPoliciesArgs): k8s.netw
                 spec: {
                     podSelector: { matchLabels: args.selector },
                     policyTypes: ["Ingress"],
-                    ingress: [{ from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(CONSUL_PORTS.https)] }],
+                    ingress: [{ from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(CONSUL_PORTS.https), tcp(CONSUL_PORTS.grpcTls)] }],
+                },
+            },
+            opts,
+        ),
+        // The JWT auth method fetches the data-plane cluster's discovery document and keys over HTTPS
+        // (container.googleapis.com for GKE, oidc.eks.<region>.amazonaws.com for EKS): public 443 only.
+        new k8s.networking.v1.NetworkPolicy(
+            `${args.prefix}-consul-oidc`,
+            {
+                metadata: meta("consul-server-oidc-discovery"),
+                spec: {
+                    podSelector: { matchLabels: args.selector },
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"] } }], ports: [tcp(443)] }],
                 },
             },
             opts,

@@ -19,6 +19,8 @@ export const CONSUL_PATHS = {
     tls: "/consul/tls",
     /** a second config dir holding only `gossip.json` from the gossip Secret */
     gossip: "/consul/gossip",
+    /** a third config dir holding only `acl.json` (the initial management token) from the ACL Secret */
+    acl: "/consul/acl",
 } as const;
 
 /** Kubernetes object names inside the control-plane namespace. */
@@ -31,12 +33,17 @@ export const CONSUL_NAMES = {
     config: "consul-server-config",
     gossipSecret: "consul-gossip-key",
     tlsSecret: "consul-server-tls",
+    aclSecret: "consul-acl-bootstrap",
     serviceAccount: "consul-server",
     pdb: "consul-server",
 } as const;
 
 /** The gossip Secret's single key: a Consul config file `{"encrypt": "<key>"}`, loaded from a Secret volume. */
 export const GOSSIP_SECRET_KEY = "gossip.json";
+/** The ACL Secret's single key: `{"acl": {"tokens": {"initial_management": "<token>"}}}`, merged into the ACL block. */
+export const ACL_SECRET_KEY = "acl.json";
+/** Consul's DNS domain (the default): `server.<datacenter>.<domain>` is the name verify_server_hostname checks. */
+export const CONSUL_DOMAIN = "consul";
 
 export interface ServerConfigArgs {
     /** the region: the Consul datacenter name */
@@ -44,6 +51,8 @@ export interface ServerConfigArgs {
     replicas: number;
     /** the control-plane namespace */
     namespace: string;
+    /** the load balancer's host name (`<region>.cp.<domain>`), also a SAN: health checks and an operator may name it */
+    loadBalancerHost?: string;
 }
 
 /** DNS names of the servers through the headless Service, on the Serf LAN port. */
@@ -54,11 +63,16 @@ export function retryJoinAddresses(args: ServerConfigArgs): string[] {
     );
 }
 
-/** SANs of the server certificate: the Service names and `server.<datacenter>.consul` (verify_server_hostname). */
+/**
+ * SANs of the server certificate, as consul-k8s issues them (`consul.serverTLSAltNames`):
+ * `server.<datacenter>.<domain>` and `*.server.<datacenter>.<domain>` (what verify_server_hostname
+ * checks when servers dial each other), the Service names, localhost; plus the load balancer's host.
+ */
 export function serverCertDnsNames(args: ServerConfigArgs): string[] {
     const ns = args.namespace;
     return [
-        `server.${args.datacenter}.consul`,
+        `server.${args.datacenter}.${CONSUL_DOMAIN}`,
+        `*.server.${args.datacenter}.${CONSUL_DOMAIN}`,
         `${CONSUL_NAMES.headlessService}.${ns}.svc`,
         `${CONSUL_NAMES.headlessService}.${ns}.svc.cluster.local`,
         `*.${CONSUL_NAMES.headlessService}.${ns}.svc`,
@@ -66,6 +80,7 @@ export function serverCertDnsNames(args: ServerConfigArgs): string[] {
         `${CONSUL_NAMES.apiService}.${ns}.svc`,
         `${CONSUL_NAMES.apiService}.${ns}.svc.cluster.local`,
         "localhost",
+        ...(args.loadBalancerHost ? [args.loadBalancerHost] : []),
     ];
 }
 
@@ -76,6 +91,7 @@ export function serverCertDnsNames(args: ServerConfigArgs): string[] {
 export function consulServerConfig(args: ServerConfigArgs): Record<string, unknown> {
     return {
         datacenter: args.datacenter,
+        domain: CONSUL_DOMAIN,
         server: true,
         bootstrap_expect: args.replicas,
         data_dir: CONSUL_PATHS.data,
@@ -101,7 +117,9 @@ export function consulServerConfig(args: ServerConfigArgs): Record<string, unkno
                 verify_incoming: true,
                 verify_outgoing: true,
             },
-            internal_rpc: { verify_server_hostname: true },
+            // Servers dial each other with their own certificate (server_auth + client_auth) and check
+            // that the peer's names `server.<datacenter>.<domain>`.
+            internal_rpc: { verify_incoming: true, verify_server_hostname: true },
             // The mutual-TLS load balancer checks the data centers' client certificates and
             // re-encrypts to this port without one of its own (neither GCP nor AWS presents a
             // client certificate to backends), so the API port cannot demand one.
@@ -110,13 +128,16 @@ export function consulServerConfig(args: ServerConfigArgs): Record<string, unkno
         },
         encrypt_verify_incoming: true,
         encrypt_verify_outgoing: true,
+        // The initial management token comes from the ACL Secret (a second file merged into this block);
+        // the anonymous token gets no policy, so an unauthenticated request is denied.
         acl: { enabled: true, default_policy: "deny", down_policy: "extend-cache", enable_token_persistence: true },
         leave_on_terminate: true,
         autopilot: {
             cleanup_dead_servers: true,
             last_contact_threshold: "200ms",
             server_stabilization_time: "10s",
-            min_quorum: args.replicas,
+            // consul-k8s: a majority (`consul.server.autopilotMinQuorum`)
+            min_quorum: Math.floor(args.replicas / 2) + 1,
         },
         performance: { raft_multiplier: 1 },
         disable_update_check: true,

@@ -7,14 +7,8 @@ import { k8sLabels, type Placement } from "../../labels";
 import { createSignedCert, type KeyPair } from "../../pki/certificates";
 import { resources, restrictedContainerSecurity, restrictedPodSecurity } from "../pod-spec";
 import { consulNetworkPolicies } from "./network-policies";
-import { CONSUL_NAMES, CONSUL_PATHS, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
+import { ACL_SECRET_KEY, CONSUL_DOMAIN, CONSUL_NAMES, CONSUL_PATHS, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
 
-/** How the load balancer reaches the Consul API Service. */
-export type ConsulApiExposure =
-    /** GKE: a ClusterIP Service whose port the NEG controller publishes as zonal NEGs with this name */
-    | { kind: "neg"; negName: string }
-    /** EKS: a NodePort Service (externalTrafficPolicy Local) that the ALB's instance targets reach */
-    | { kind: "nodePort" };
 
 export interface ConsulServersArgs {
     /** the region: its name is the Consul datacenter; `consul` holds the server settings */
@@ -30,9 +24,10 @@ export interface ConsulServersArgs {
     placement: Placement;
     /** Kubernetes provider of the continental cluster */
     provider: k8s.Provider;
-    exposure: ConsulApiExposure;
     /** CIDRs the load balancer's connections and health checks come from */
     loadBalancerSources: string[];
+    /** the load balancer's host name: a SAN of the server certificate */
+    loadBalancerHost: string;
 }
 
 const COMPONENT = "consul-server";
@@ -41,6 +36,25 @@ const TERMINATION_GRACE_SECONDS = 30;
 const CONSUL_UID = 10100;
 
 /**
+ * Compared with the consul-k8s chart (charts/consul/templates/server-*.yaml):
+ * - server-config-configmap: the same ACL block (deny, extend-cache, token persistence) and TLS block
+ *   (internal_rpc verify_incoming + verify_server_hostname, gRPC without client certificates,
+ *   verify_outgoing, HTTPS only); no `connect`/central service config (no mesh here) and no UI; gRPC TLS
+ *   on 8503 (the chart uses 8502). Autopilot min_quorum is a majority, like the chart.
+ * - server-statefulset: the same readiness probe (`/v1/status/leader` on 8501), grace period (30 s),
+ *   advertise/bind/client addresses and retry_join over the headless Service. The initial management
+ *   token is a config file from a Secret (the chart passes it with `-hcl` from an env var), the gossip
+ *   key too (chart: `-encrypt` from env), so no secret is in the pod spec. No locality init container
+ *   and no snapshot agent (Raft snapshots are out of scope); required anti-affinity by host and zone
+ *   spread are set here (the chart leaves spread to values).
+ * - server certificate: the chart's SANs (`consul.serverTLSAltNames`), IP SAN 127.0.0.1, CN
+ *   `server.<dc>.<domain>`, server and client auth; plus the load balancer's host.
+ * - server-acl-init-job: replaced by declarative ACL resources (see acl-bootstrap.ts).
+ * - server-service: the same ports and publishNotReadyAddresses (no plain HTTP or plain gRPC ports).
+ * - server-disruptionbudget: maxUnavailable 1 (the chart uses 0 for a single server).
+ * - server-role/clusterrole/podsecuritypolicy/SCC: the servers need no Kubernetes API access here
+ *   (no auto-join through the API, no locality lookup), so no Role and no token is mounted.
+ *
  * The Consul servers of one region (one Consul datacenter) in its control-plane namespace: a
  * StatefulSet, the headless Service for retry_join, the API Service the load balancer reaches,
  * the server ConfigMap, the gossip key and TLS Secrets, a PodDisruptionBudget, a ServiceAccount
@@ -56,10 +70,16 @@ export class ConsulServers extends pulumi.ComponentResource {
     readonly gossipSecret: k8s.core.v1.Secret;
     readonly serverCert: KeyPair;
     readonly tlsSecret: k8s.core.v1.Secret;
-    /** the API port on the pods (and the NEG endpoints) */
+    /** the initial management token (`acl.tokens.initial_management`); its `result` is a secret */
+    readonly managementToken: random.RandomUuid;
+    readonly aclSecret: k8s.core.v1.Secret;
+    /** the HTTPS API port on the pods (and the NEG endpoints) */
     readonly apiPort: number = CONSUL_PORTS.https;
-    /** the node port of the API Service (nodePort exposure only) */
+    /** the gRPC TLS port on the pods (and the NEG endpoints) */
+    readonly grpcPort: number = CONSUL_PORTS.grpcTls;
+    /** the node ports of the API Service (nodePort exposure only) */
     readonly apiNodePort: pulumi.Output<number | undefined>;
+    readonly grpcNodePort: pulumi.Output<number | undefined>;
 
     constructor(name: string, args: ConsulServersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:ConsulServers", name, {}, opts);
@@ -82,7 +102,14 @@ export class ConsulServers extends pulumi.ComponentResource {
 
         this.serverCert = createSignedCert(
             `${p}-consul-server`,
-            { ca: args.intermediateCa, commonName: `server.${region.name}.consul`, dnsNames: serverCertDnsNames(configArgs), usage: "server", ...region.certificates },
+            {
+                ca: args.intermediateCa,
+                commonName: `server.${region.name}.${CONSUL_DOMAIN}`,
+                dnsNames: serverCertDnsNames({ ...configArgs, loadBalancerHost: args.loadBalancerHost }),
+                ipAddresses: ["127.0.0.1"],
+                usage: "peer",
+                ...region.certificates,
+            },
             { parent: this },
         );
         this.tlsSecret = new k8s.core.v1.Secret(
@@ -92,6 +119,18 @@ export class ConsulServers extends pulumi.ComponentResource {
                 type: "kubernetes.io/tls",
                 // Only the region's intermediate: another region's servers or clients cannot join.
                 stringData: { "tls.crt": this.serverCert.certPem, "tls.key": pulumi.secret(this.serverCert.keyPem), "ca.crt": args.intermediateCa.certPem },
+            },
+            k8sOpts,
+        );
+
+        // The initial management token: generated once, kept as a secret, loaded by every server from a Secret.
+        this.managementToken = new random.RandomUuid(`${p}-consul-management-token`, {}, { parent: this, additionalSecretOutputs: ["result"], protect: region.protect });
+        this.aclSecret = new k8s.core.v1.Secret(
+            `${p}-consul-acl`,
+            {
+                metadata: meta(CONSUL_NAMES.aclSecret),
+                type: "Opaque",
+                stringData: { [ACL_SECRET_KEY]: pulumi.secret(this.managementToken.result.apply((token) => JSON.stringify({ acl: { tokens: { initial_management: token } } }))) },
             },
             k8sOpts,
         );
@@ -122,26 +161,20 @@ export class ConsulServers extends pulumi.ComponentResource {
             },
             k8sOpts,
         );
-        const exposure = args.exposure;
+        // A NodePort Service (externalTrafficPolicy Local: only nodes running a server answer, and the
+        // client address is kept for the NetworkPolicies) that both clouds' load balancers reach on the
+        // continental cluster's nodes: ALB instance targets on AWS, instance-group backends on GCP
+        // (frontend mTLS of GCP's global external Application LB lists instance groups, not zonal NEGs).
+        const apiPorts = [port("https", CONSUL_PORTS.https), port("grpc-tls", CONSUL_PORTS.grpcTls)];
         this.apiService = new k8s.core.v1.Service(
             `${p}-consul-api`,
-            {
-                metadata: {
-                    ...meta(CONSUL_NAMES.apiService),
-                    annotations:
-                        exposure.kind === "neg"
-                            ? { "cloud.google.com/neg": JSON.stringify({ exposed_ports: { [String(CONSUL_PORTS.https)]: { name: exposure.negName } } }) }
-                            : {},
-                },
-                spec:
-                    exposure.kind === "neg"
-                        ? { type: "ClusterIP", selector, ports: [port("https", CONSUL_PORTS.https)] }
-                        : { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: [port("https", CONSUL_PORTS.https)] },
-            },
+            { metadata: meta(CONSUL_NAMES.apiService), spec: { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: apiPorts } },
             k8sOpts,
         );
         this.apiNodePort = this.apiService.spec.ports.apply((ports) => ports.find((x) => x.name === "https")?.nodePort);
+        this.grpcNodePort = this.apiService.spec.ports.apply((ports) => ports.find((x) => x.name === "grpc-tls")?.nodePort);
 
+        // consul-k8s allows 0 for a single server (`consul.server.pdb.maxUnavailable`); one server here never blocks a drain
         new k8s.policy.v1.PodDisruptionBudget(`${p}-consul`, { metadata: meta(CONSUL_NAMES.pdb), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, k8sOpts);
 
         consulNetworkPolicies({
@@ -193,6 +226,7 @@ export class ConsulServers extends pulumi.ComponentResource {
                                         "agent",
                                         `-config-dir=${CONSUL_PATHS.config}`,
                                         `-config-dir=${CONSUL_PATHS.gossip}`,
+                                        `-config-dir=${CONSUL_PATHS.acl}`,
                                         "-advertise=$(POD_IP)",
                                         "-node=$(POD_NAME)",
                                     ],
@@ -229,6 +263,7 @@ export class ConsulServers extends pulumi.ComponentResource {
                                         { name: "config", mountPath: CONSUL_PATHS.config, readOnly: true },
                                         { name: "tls", mountPath: CONSUL_PATHS.tls, readOnly: true },
                                         { name: "gossip", mountPath: CONSUL_PATHS.gossip, readOnly: true },
+                                        { name: "acl", mountPath: CONSUL_PATHS.acl, readOnly: true },
                                         { name: "tmp", mountPath: "/tmp" },
                                     ],
                                 },
@@ -237,6 +272,7 @@ export class ConsulServers extends pulumi.ComponentResource {
                                 { name: "config", configMap: { name: CONSUL_NAMES.config } },
                                 { name: "tls", secret: { secretName: CONSUL_NAMES.tlsSecret, defaultMode: 0o440 } },
                                 { name: "gossip", secret: { secretName: CONSUL_NAMES.gossipSecret, defaultMode: 0o440 } },
+                                { name: "acl", secret: { secretName: CONSUL_NAMES.aclSecret, defaultMode: 0o440 } },
                                 { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
                             ],
                         },
@@ -255,7 +291,7 @@ export class ConsulServers extends pulumi.ComponentResource {
             },
             {
                 ...k8sOpts,
-                dependsOn: [args.namespace, this.configMap, this.gossipSecret, this.tlsSecret, serviceAccount, this.headlessService],
+                dependsOn: [args.namespace, this.configMap, this.gossipSecret, this.tlsSecret, this.aclSecret, serviceAccount, this.headlessService],
                 protect: region.protect,
             },
         );
