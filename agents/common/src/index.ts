@@ -3,3 +3,4 @@ export * from "./logger";
 export * from "./metrics";
 export * from "./config-file";
 export * from "./kube-client";
+export * from "./cli";

@@ -53,18 +53,28 @@ export const codeRefSchema = z
     .strict();
 export type CodeRef = z.infer<typeof codeRefSchema>;
 
-/** Sent by the job supervisor: one Pub/Sub message turned into one job. */
+/**
+ * Sent by the job supervisor: one Pub/Sub message (the jobs topic's Avro schema,
+ * components/messaging/job-schema.ts) turned into one job.
+ */
 export const jobRequestSchema = z
     .object({
-        /** the Pub/Sub messageId: stable across redeliveries, so handlers can be idempotent on it */
+        /** the job's id from the message: stable across redeliveries, the handler's idempotency key */
         jobId: z.string().min(1),
+        /** the Pub/Sub messageId of this delivery */
+        messageId: z.string().min(1),
         /** Pub/Sub delivery attempt (1 on first delivery; counted when a dead-letter policy is set) */
         attempt: z.number().int().min(1),
         siteId: siteIdSchema,
-        code: codeRefSchema,
-        /** the job's input, from the message data (JSON) */
+        /** the site module's exported function to call */
+        handler: z.string().min(1),
+        /** the site's code; when unset the runtime fetches it from its configured code base */
+        code: codeRefSchema.optional(),
+        /** the job's arguments (the message's `payload`, a JSON document, parsed) */
         payload: z.unknown(),
-        /** the soft time limit: the runtime should stop the handler by then; the supervisor gives up at it */
+        /** when the job was due (the start SLA counts from here) */
+        scheduledAt: z.string().datetime(),
+        /** the soft time limit: the runtime aborts the handler then; the supervisor gives up at it */
         deadline: z.string().datetime(),
     })
     .strict();

@@ -221,6 +221,17 @@ export class KubeApiServer {
         return clone(pod);
     }
 
+    /** A status write by "the kubelet": a new resourceVersion (and a MODIFIED event), labels untouched. */
+    updatePodStatus(namespace: string, name: string, status: Record<string, unknown>): StoredPod {
+        const p = this.pods.get(`${namespace}/${name}`);
+        if (!p) throw new Error(`no pod ${namespace}/${name}`);
+        const before = clone(p);
+        p.status = { ...p.status, ...status };
+        p.metadata.resourceVersion = this.nextRv();
+        this.emit("MODIFIED", p, before);
+        return clone(p);
+    }
+
     getPod(namespace: string, name: string): StoredPod | undefined {
         const p = this.pods.get(`${namespace}/${name}`);
         return p ? clone(p) : undefined;
