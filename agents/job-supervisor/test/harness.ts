@@ -39,15 +39,15 @@ export class Harness {
         const tls = await localhostCertificate();
         const kube = await KubeApiServer.start({ token: TOKEN, tls });
         const pubsub = await PubSubServer.start({ subscription: SUBSCRIPTION, maxDeliveryAttempts: options.maxDeliveryAttempts ?? 5, pullWaitMs: 100 });
-        let h: Harness | undefined;
+        const ref: { h?: Harness } = {};
         const server = http.createServer((req, res) => {
             const chunks: Buffer[] = [];
             req.on("data", (c: Buffer) => chunks.push(c));
             req.on("end", () => {
                 if (req.method !== "POST" || req.url !== "/v1/jobs") return void res.writeHead(404).end();
                 const job = JSON.parse(Buffer.concat(chunks).toString("utf8")) as JobRequest;
-                h!.jobs.push(job);
-                h!.behaviour(job, req).then(
+                ref.h!.jobs.push(job);
+                ref.h!.behaviour(job, req).then(
                     (r) => {
                         if (!res.destroyed) res.writeHead(r.status, { "content-type": "application/json" }).end(JSON.stringify(r.body));
                     },
@@ -58,8 +58,8 @@ export class Harness {
         const app = await listen(server, 0, "127.0.0.1");
         kube.addDeployment(NS, "job-grid", 1, { "app.kubernetes.io/name": "job-grid", [POOL]: "jobs" });
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "supervisor-"));
-        h = new Harness(kube, pubsub, app, writeKubeApiMount(TOKEN, tls.cert, NS), dir);
-        return h;
+        ref.h = new Harness(kube, pubsub, app, writeKubeApiMount(TOKEN, tls.cert, NS), dir);
+        return ref.h;
     }
 
     config(over: Partial<SupervisorConfig> = {}): SupervisorConfig {
