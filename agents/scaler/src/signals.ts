@@ -24,7 +24,7 @@ async function latest(client: MetricServiceClient, project: string, metricType: 
         {
             name: `projects/${project}`,
             filter: `metric.type = "${metricType}" AND resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${subscriptionId}"`,
-            interval: { startTime: { seconds: Math.floor(now / 1000) - LOOKBACK_SECONDS }, endTime: { seconds: Math.floor(now / 1000) } },
+            interval: { startTime: { seconds: Math.floor(now / 1000) - LOOKBACK_SECONDS }, endTime: { seconds: Math.ceil(now / 1000) } },
             view: "FULL",
         },
         { autoPaginate: true },
