@@ -260,7 +260,10 @@ describe("data-center grids", () => {
                     }
                     const rules = (name: string) => at(v.k8s(ROLE, name).inputs, "rules");
                     for (const grid of GRIDS) {
-                        assert.deepEqual(rules(`${grid.name}-scaler`), [{ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: [grid.name], verbs: ["get", "patch", "update"] }]);
+                        const scale = { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: [grid.name], verbs: ["get", "patch", "update"] };
+                        // the warm pool's availability scaler also counts the pods taken out of the pool, read-only
+                        const countPods = { apiGroups: [""], resources: ["pods"], verbs: ["list"] };
+                        assert.deepEqual(rules(`${grid.name}-scaler`), grid.name === "warm-pool" ? [scale, countPods] : [scale]);
                         const binding = v.k8s(BINDING, `${grid.name}-scaler`);
                         assert.deepEqual(at(binding.inputs, "roleRef"), { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${grid.name}-scaler` });
                         assert.deepEqual(at(binding.inputs, "subjects"), [{ kind: "ServiceAccount", name: `${grid.name}-scaler`, namespace: names.dataCenterNamespace(dc.name) }]);
@@ -299,7 +302,11 @@ describe("data-center grids", () => {
                     const warm = json(v.k8s(CONFIG_MAP, "warm-pool-scaler"), "scaler.json");
                     assert.deepEqual(warm.target, { apiVersion: "apps/v1", kind: "Deployment", name: "warm-pool" });
                     assert.deepEqual([warm.minReplicas, warm.maxReplicas], [dc.warmPool.minReplicas, dc.warmPool.maxReplicas]);
-                    assert.deepEqual(warm.policy, { kind: "availability", availabilityThreshold: dc.warmPool.availabilityThreshold });
+                    assert.deepEqual(warm.policy, {
+                        kind: "availability",
+                        availabilityThreshold: dc.warmPool.availabilityThreshold,
+                        detachedSelector: "app.kubernetes.io/name=warm-pool,app.kubernetes.io/component=warm-pool,globalgrid.dev/pool=site",
+                    });
                     assert.equal(warm.consulService, `${dc.name}-warm-pool`);
                     const jobs = json(v.k8s(CONFIG_MAP, "job-grid-scaler"), "scaler.json");
                     assert.deepEqual(jobs.target, { apiVersion: "apps/v1", kind: "Deployment", name: "job-grid" });
@@ -308,6 +315,7 @@ describe("data-center grids", () => {
                         kind: "backlog",
                         backlogPerPod: dc.jobGrid.backlogPerPod,
                         lookAheadSeconds: dc.jobGrid.lookAheadSeconds,
+                        startSlaSeconds: regionOf(dc).jobs.startSlaSeconds,
                         subscription: `projects/${world.gcpProject}/subscriptions/${names.jobsSubscription(dc.region)}`,
                     });
                 }

@@ -37,7 +37,7 @@ const DEAD_LETTER_ACK_DEADLINE_SECONDS = 600;
  * All Pub/Sub lives in the world's GCP project, also for aws regions (stored in `pubsubLocation`).
  *
  * Ack design (supervisor): the job supervisor pulls one message, runs the job up to the soft time
- * limit, and acks when it ends; it never extends the lease. So the ack deadline must cover the soft
+ * limit, and acks when it ends; it also extends the lease while the job runs, but a lost extension must not cost the job. So the ack deadline must cover the soft
  * limit plus ACK_GRACE_SECONDS to stop the job and ack, otherwise Pub/Sub redelivers a job that is
  * still running and counts it as a failed attempt toward the dead-letter queue. config/rules.ts
  * rejects `ackDeadlineSeconds < softTimeLimitSeconds + ACK_GRACE_SECONDS` for every data center,

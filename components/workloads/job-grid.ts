@@ -8,7 +8,9 @@ import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { container, fieldEnv, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, tmpVolume } from "./pod-spec";
 import { gridDeployment } from "./grid-deployment";
-import { Scaler } from "./scaler";
+import { AGENT_METRICS_PORT, Scaler } from "./scaler";
+import { runtimeSettings, withRuntimeConfig } from "./runtime-config";
+import type { SupervisorConfig } from "../../agents/job-supervisor/src/config";
 
 export const JOB_GRID = "job-grid";
 /** the job grid's one Kubernetes service account: the supervisor's identity, in Kubernetes and in Google Cloud */
@@ -65,22 +67,24 @@ export class JobGrid extends pulumi.ComponentResource {
             { project: world.gcpProject, subscription: args.subscription.name, role: "roles/pubsub.subscriber", member: identity.principal(namespace, JOB_SUPERVISOR) },
             { parent: this },
         );
-        const supervisorSettings = args.subscription.id.apply((subscription) =>
-            JSON.stringify(
-                {
-                    subscription,
-                    maxOutstandingMessages: 1,
-                    softTimeLimitSeconds: settings.softTimeLimitSeconds,
-                    appUrl: `http://127.0.0.1:${APP_PORT}`,
-                    detach: { label: POOL_KEY, from: JOB_MEMBER, to: JOB_DETACHED },
-                },
-                null,
-                2,
-            ),
-        );
+        const supervisorSettings = args.subscription.id.apply((subscription) => {
+            const rendered: SupervisorConfig = {
+                subscription,
+                // the regional endpoint: pulls are served where the region's messages are stored
+                pubsubEndpoint: `${region.pubsubLocation}-pubsub.googleapis.com`,
+                maxOutstandingMessages: 1,
+                ackDeadlineSeconds: region.jobs.ackDeadlineSeconds,
+                softTimeLimitSeconds: settings.softTimeLimitSeconds,
+                appUrl: `http://127.0.0.1:${APP_PORT}`,
+                detach: { label: POOL_KEY, from: JOB_MEMBER, to: JOB_DETACHED },
+                metricsPort: AGENT_METRICS_PORT,
+            };
+            return JSON.stringify(rendered, null, 2);
+        });
         const supervisorConfig = new k8s.core.v1.ConfigMap(`${name}-supervisor`, { metadata: supMeta, data: { "supervisor.json": supervisorSettings } }, o);
         const google = googleCredentials(`${name}-gcp-credentials`, { identity, configMapName: `${JOB_SUPERVISOR}-gcp-credentials`, namespace, labels: supMeta.labels }, o);
 
+        const runtimeConfig = runtimeSettings(`${name}-runtime`, { name: `${JOB_GRID}-runtime`, namespace, labels, config: { port: APP_PORT, workDir: "/tmp", mode: "job", maxBodyBytes: 1024 * 1024 } }, o);
         this.deployment = gridDeployment(
             name,
             {
@@ -95,11 +99,13 @@ export class JobGrid extends pulumi.ComponentResource {
                 // a job may run to its soft limit after the pod is asked to stop
                 terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
                 containers: [
-                    customerContainer("app", args.images.runtime, APP_PORT, settings.resources),
+                    withRuntimeConfig(customerContainer("app", args.images.runtime, APP_PORT, settings.resources)),
                     container({
                         name: JOB_SUPERVISOR,
                         image: args.images.jobSupervisor,
                         args: ["--config=/etc/job-supervisor/supervisor.json"],
+                        ports: [{ name: "metrics", containerPort: AGENT_METRICS_PORT }],
+                        livenessProbe: { httpGet: { path: "/healthz", port: AGENT_METRICS_PORT }, periodSeconds: 20 },
                         env: [
                             ...google.env,
                             fieldEnv("POD_NAME", "metadata.name"),
@@ -114,12 +120,13 @@ export class JobGrid extends pulumi.ComponentResource {
                 ],
                 volumes: [
                     tmpVolume(),
+                    runtimeConfig.volume,
                     { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
                     ...google.volumes,
                     kubeApiVolume(),
                 ],
             },
-            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, google.configMap] },
+            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, google.configMap, runtimeConfig.configMap] },
         );
         new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name: JOB_GRID, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } } }, o);
         allowPolicy(
@@ -144,7 +151,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 target: JOB_GRID,
                 minReplicas: settings.minReplicas,
                 maxReplicas: settings.maxReplicas,
-                policy: { kind: "backlog", backlogPerPod: settings.backlogPerPod, lookAheadSeconds: settings.lookAheadSeconds, subscription: args.subscription.id },
+                policy: { kind: "backlog", backlogPerPod: settings.backlogPerPod, lookAheadSeconds: settings.lookAheadSeconds, startSlaSeconds: region.jobs.startSlaSeconds, subscription: args.subscription.id },
                 // reads the subscription's backlog metric from Cloud Monitoring
                 google: { identity, project: world.gcpProject },
                 consulService,

@@ -7,11 +7,17 @@ import type { PlacedWorkloadArgs } from "./args";
 import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
+import type { ScalerConfig } from "../../agents/scaler/src/config";
+
+/** The agents' Prometheus /metrics and /healthz, /readyz port. */
+export const AGENT_METRICS_PORT = 9090;
+/** Scale-down stabilization window, the HPA's default (scale-up is immediate). */
+export const SCALE_DOWN_STABILIZATION_SECONDS = 300;
 
 /** How the scaler decides: keep a share of the warm pool idle, or follow the job backlog. */
 export type ScalingPolicy =
-    | { kind: "availability"; availabilityThreshold: number }
-    | { kind: "backlog"; backlogPerPod: number; lookAheadSeconds: number; subscription: pulumi.Input<string> };
+    | { kind: "availability"; availabilityThreshold: number; detachedSelector: string }
+    | { kind: "backlog"; backlogPerPod: number; lookAheadSeconds: number; startSlaSeconds: number; subscription: pulumi.Input<string> };
 
 export interface ScalerArgs extends PlacedWorkloadArgs {
     /** set when the policy reads Cloud Monitoring (the job backlog): keyless credentials and metric read access */
@@ -31,6 +37,12 @@ export interface ScalerArgs extends PlacedWorkloadArgs {
 
 /** The Role rule a scaler gets: the scale subresource of its one target, nothing else. */
 export const scaleRule = (target: string) => ({ apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: [target], verbs: ["get", "patch", "update"] });
+/**
+ * The availability policy also counts the pods taken out of the pool (they left the Deployment's
+ * selector, so the scale subresource no longer sees them): a read-only `list` of pods in its own
+ * namespace. RBAC cannot narrow a list by label, and pod specs carry no secret values.
+ */
+export const countPodsRule = { apiGroups: [""], resources: ["pods"], verbs: ["list"] };
 
 /**
  * Codavel's watcher, done safely: a Deployment that resizes one target Deployment through the
@@ -51,7 +63,7 @@ export class Scaler extends pulumi.ComponentResource {
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
 
         const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
-        this.role = new k8s.rbac.v1.Role(name, { metadata: meta, rules: [scaleRule(args.target)] }, o);
+        this.role = new k8s.rbac.v1.Role(name, { metadata: meta, rules: [scaleRule(args.target), ...(args.policy.kind === "availability" ? [countPodsRule] : [])] }, o);
         new k8s.rbac.v1.RoleBinding(
             name,
             {
@@ -61,13 +73,20 @@ export class Scaler extends pulumi.ComponentResource {
             },
             { ...o, dependsOn: [sa, this.role] },
         );
-        const settings = pulumi.output(args.policy).apply((policy) =>
-            JSON.stringify(
-                { target: { apiVersion: "apps/v1", kind: "Deployment", name: args.target }, minReplicas: args.minReplicas, maxReplicas: args.maxReplicas, policy, consulService: args.consulService, intervalSeconds: 15 },
-                null,
-                2,
-            ),
-        );
+        const settings = pulumi.output(args.policy).apply((policy) => {
+            const rendered: ScalerConfig = {
+                target: { apiVersion: "apps/v1", kind: "Deployment", name: args.target },
+                minReplicas: args.minReplicas,
+                maxReplicas: args.maxReplicas,
+                policy,
+                consulService: args.consulService,
+                intervalSeconds: 15,
+                scaleDownStabilizationSeconds: SCALE_DOWN_STABILIZATION_SECONDS,
+                ...(args.google ? { monitoringProject: args.google.project } : {}),
+                metricsPort: AGENT_METRICS_PORT,
+            };
+            return JSON.stringify(rendered, null, 2);
+        });
         const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "scaler.json": settings } }, o);
 
         const consul = args.consul.apiAccess();
@@ -91,6 +110,9 @@ export class Scaler extends pulumi.ComponentResource {
                                     image: args.image,
                                     args: ["--config=/etc/scaler/scaler.json"],
                                     env: [...consul.env, ...(google?.env ?? [])],
+                                    ports: [{ name: "metrics", containerPort: AGENT_METRICS_PORT }],
+                                    livenessProbe: { httpGet: { path: "/healthz", port: AGENT_METRICS_PORT }, periodSeconds: 20 },
+                                    readinessProbe: { httpGet: { path: "/readyz", port: AGENT_METRICS_PORT }, periodSeconds: 10 },
                                     volumeMounts: [
                                         { name: "settings", mountPath: "/etc/scaler", readOnly: true },
                                         { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },

@@ -8,6 +8,7 @@ import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
 import { memberLabel, customerContainer, tmpVolume } from "./pod-spec";
 import { gridDeployment } from "./grid-deployment";
 import { Scaler } from "./scaler";
+import { runtimeSettings, withRuntimeConfig } from "./runtime-config";
 
 export const WARM_POOL = "warm-pool";
 /** A pooled pod carries `globalgrid.dev/pool: warm`; the broker sets it to `site` to take the pod out. */
@@ -42,6 +43,7 @@ export class WarmPool extends pulumi.ComponentResource {
 
         // The pods' identity: no token is mounted and no Role is bound.
         const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
+        const runtimeConfig = runtimeSettings(`${name}-runtime`, { name: `${WARM_POOL}-runtime`, namespace, labels, config: { port: RUNTIME_PORT, workDir: "/tmp", mode: "warm", maxBodyBytes: 8 * 1024 * 1024 } }, o);
         this.deployment = gridDeployment(
             name,
             {
@@ -54,10 +56,10 @@ export class WarmPool extends pulumi.ComponentResource {
                 pool: "warm-pool",
                 dataCenter: dc.name,
                 terminationGracePeriodSeconds: 30,
-                containers: [customerContainer("runtime", args.images.runtime, RUNTIME_PORT, settings.resources)],
-                volumes: [tmpVolume()],
+                containers: [withRuntimeConfig(customerContainer("runtime", args.images.runtime, RUNTIME_PORT, settings.resources))],
+                volumes: [tmpVolume(), runtimeConfig.volume],
             },
-            { ...o, dependsOn: [...args.dependsOn, sa] },
+            { ...o, dependsOn: [...args.dependsOn, sa, runtimeConfig.configMap] },
         );
         new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: { maxUnavailable: "25%", selector: { matchLabels: this.selector } } }, o);
         allowPolicy(
@@ -100,7 +102,13 @@ export class WarmPool extends pulumi.ComponentResource {
                 target: WARM_POOL,
                 minReplicas: settings.minReplicas,
                 maxReplicas: settings.maxReplicas,
-                policy: { kind: "availability", availabilityThreshold: settings.availabilityThreshold },
+                policy: {
+                    kind: "availability",
+                    availabilityThreshold: settings.availabilityThreshold,
+                    detachedSelector: Object.entries({ ...runtimePods, ...memberLabel(WARM_DETACHED) })
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(","),
+                },
                 consulService,
                 consul: args.consul,
                 image: args.images.scaler,

@@ -48,7 +48,7 @@ export function scaleTargets(props: Props): { names: string[]; unrestricted: boo
 
 export const scalerRoleScoped: ResourceValidationPolicy = {
     name: "scaler-role-resource-names",
-    description: "A scaler Role (one that grants deployments/scale) is limited by resourceNames on every rule that scales or writes, and writes nothing but deployments/scale.",
+    description: "A scaler Role (one that grants deployments/scale) is limited by resourceNames on every rule that scales or writes, writes nothing but deployments/scale, and reads nothing but pods.",
     enforcementLevel: "mandatory",
     remediationSteps: "Give the scaler's Role one rule: apiGroups [apps], resources [deployments/scale], verbs [get, update, patch], resourceNames [<its target>].",
     validateResource: ofType(ROLE, (props, args, report) => {
@@ -59,6 +59,9 @@ export const scalerRoleScoped: ResourceValidationPolicy = {
             if ((scales || writes) && !((rule.resourceNames ?? []) as string[]).length) report(`${describe(ROLE, props)} rule ${i} is not limited by resourceNames`);
             const others = ((rule.resources ?? []) as string[]).filter((r) => r !== SCALE);
             if (writes && others.length) report(`${describe(ROLE, props)} rule ${i} also writes ${others.join(", ")}`);
+            // besides its scale target, a scaler may only count pods (the warm pool's taken pods), read-only
+            const reads = others.filter((r) => r !== "pods");
+            if (!writes && reads.length) report(`${describe(ROLE, props)} rule ${i} reads ${reads.join(", ")}; a scaler reads only pods`);
         });
     }),
 };

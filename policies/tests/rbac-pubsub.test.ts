@@ -31,6 +31,9 @@ describe("policies: RBAC and scalers", () => {
         ]);
         assert.deepEqual(await violations(scalerRoleScoped, [role("scaler", [scaleRule(["warm-pool"]), { apiGroups: [""], resources: ["pods"], verbs: ["list"] }])]), []);
         assert.deepEqual(await violations(scalerRoleScoped, [role("reader", [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }])]), []);
+        assert.deepEqual(await violations(scalerRoleScoped, [role("scaler", [scaleRule(["warm-pool"]), { apiGroups: [""], resources: ["secrets", "pods"], verbs: ["get", "list"] }])]), [
+            ['Role "scaler" rule 1 reads secrets; a scaler reads only pods', "scaler"],
+        ]);
     });
 
     it("scaler-target-ignore-replicas: the target Deployment lets the scaler own spec.replicas", async () => {

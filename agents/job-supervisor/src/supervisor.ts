@@ -1,0 +1,316 @@
+import * as k8s from "@kubernetes/client-node";
+import { apiStatus, type KubeClients, type Logger } from "../../common/src";
+import { jobRequestSchema, jobResultSchema, RUNTIME_PATHS, type JobRequest, type JobResult } from "../../runtime/src/contract";
+import type { SupervisorConfig } from "./config";
+import type { SupervisorMetrics } from "./metrics";
+import type { Subscriber } from "./subscriber";
+
+/**
+ * The job supervisor, one job per pod (Wix's async grid):
+ *
+ *   read own pod -> pull one message -> detach the pod (relabel, with its resourceVersion) ->
+ *   run the job on the app container (keeping the lease) -> ack if it succeeded, nack otherwise ->
+ *   delete the pod -> exit.
+ *
+ * Message safety: a message is acked only after the app reported success; every other path ends
+ * in a nack (ModifyAckDeadline 0, so the subscription's retry backoff and dead-letter policy
+ * apply) or, if the process dies, in the lease running out, after which Pub/Sub redelivers it.
+ * Pub/Sub is at-least-once, so a job can run again after a lost ack: the jobId is the handler's
+ * idempotency key.
+ *
+ * A supervisor that starts in a pod that is already detached (its container was restarted after
+ * a crash) takes no new job: the Deployment has already replaced the pod, so it deletes it.
+ */
+
+export interface SupervisorDeps {
+    config: SupervisorConfig;
+    kube: KubeClients;
+    subscriber: Subscriber;
+    podName: string;
+    logger: Logger;
+    metrics: SupervisorMetrics;
+    /** aborted on SIGTERM: stop pulling; a running job continues up to its soft limit */
+    terminate: AbortSignal;
+    /** multiplies every duration (tests run the lease and the soft limit in fast time) */
+    timeScale?: number;
+}
+
+export type SupervisorOutcome =
+    | "succeeded"
+    | "failed"
+    | "timed_out"
+    | "app_error"
+    | "bad_message"
+    | "not_detached"
+    | "drained"
+    | "already_detached";
+
+interface Pulled {
+    ackId: string;
+    messageId: string;
+    attempt: number;
+    data: Buffer;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => {
+            clearTimeout(t);
+            resolve();
+        });
+    });
+
+export class Supervisor {
+    private readonly scale: number;
+    state: "starting" | "pulling" | "detaching" | "running" | "acking" | "cleaning" | "done" = "starting";
+
+    constructor(private readonly d: SupervisorDeps) {
+        this.scale = d.timeScale ?? 1;
+    }
+
+    private setState(s: Supervisor["state"]): void {
+        this.d.metrics.state.reset();
+        this.d.metrics.state.set({ state: s }, 1);
+        this.state = s;
+    }
+
+    /** Runs to the end of one job (or to SIGTERM while idle) and says how it ended. */
+    async run(): Promise<SupervisorOutcome> {
+        const { config, logger } = this.d;
+        const pod = await this.readPod();
+        const label = pod.metadata?.labels?.[config.detach.label];
+        if (label !== config.detach.from) {
+            logger.warn("pod.already_detached", { pod: this.d.podName, label });
+            await this.deletePod(pod);
+            return "already_detached";
+        }
+        logger.info("supervisor.started", { pod: this.d.podName, subscription: config.subscription, endpoint: config.pubsubEndpoint });
+
+        const message = await this.pullOne();
+        if (!message) {
+            logger.info("supervisor.drained", { pod: this.d.podName });
+            this.d.metrics.jobs.inc({ outcome: "drained" });
+            this.setState("done");
+            return "drained";
+        }
+        const log = logger.child({ messageId: message.messageId, attempt: message.attempt });
+        if (this.d.terminate.aborted) {
+            // SIGTERM arrived while the pull was in flight: hand the message back at once.
+            await this.nack(message, log);
+            this.d.metrics.jobs.inc({ outcome: "drained" });
+            return "drained";
+        }
+        const job = this.toJob(message);
+        if (!job) {
+            log.error("message.bad", { reason: "not a job of the jobs topic schema" });
+            await this.nack(message, log);
+            this.d.metrics.jobs.inc({ outcome: "bad_message" });
+            await this.deletePod(pod);
+            return "bad_message";
+        }
+        const jlog = log.child({ jobId: job.jobId, siteId: job.siteId });
+        jlog.info("message.pulled");
+
+        this.setState("detaching");
+        const detached = await this.detach(pod, jlog);
+        if (!detached) {
+            await this.nack(message, jlog);
+            this.d.metrics.jobs.inc({ outcome: "not_detached" });
+            return "not_detached";
+        }
+
+        this.setState("running");
+        const outcome = await this.runJob(message, job, jlog);
+        this.setState("acking");
+        if (outcome === "succeeded") await this.ack(message, jlog);
+        else await this.nack(message, jlog);
+        this.d.metrics.jobs.inc({ outcome });
+
+        this.setState("cleaning");
+        await this.deletePod(detached);
+        this.setState("done");
+        return outcome;
+    }
+
+    private async readPod(): Promise<k8s.V1Pod> {
+        return this.d.kube.core.readNamespacedPod({ name: this.d.podName, namespace: this.d.kube.namespace });
+    }
+
+    /** One message, or undefined once SIGTERM arrives while nothing was pulled. */
+    private async pullOne(): Promise<Pulled | undefined> {
+        this.setState("pulling");
+        let backoff = 500;
+        while (!this.d.terminate.aborted) {
+            try {
+                const [res] = await this.d.subscriber.pull(
+                    { subscription: this.d.config.subscription, maxMessages: this.d.config.maxOutstandingMessages },
+                    { timeout: 30_000 },
+                );
+                const got = res.receivedMessages?.[0];
+                backoff = 500;
+                if (!got?.ackId || !got.message) {
+                    this.d.metrics.pulls.inc({ result: "empty" });
+                    continue;
+                }
+                this.d.metrics.pulls.inc({ result: "message" });
+                return {
+                    ackId: got.ackId,
+                    messageId: got.message.messageId ?? "",
+                    // delivery_attempt is 0 when the subscription has no dead-letter policy
+                    attempt: Math.max(1, Number(got.deliveryAttempt ?? 0)),
+                    data: Buffer.from(got.message.data ?? ""),
+                };
+            } catch (err) {
+                this.d.metrics.pulls.inc({ result: "error" });
+                this.d.logger.warn("pull.failed", { error: err });
+                await sleep(backoff * this.scale, this.d.terminate);
+                backoff = Math.min(backoff * 2, 30_000);
+            }
+        }
+        return undefined;
+    }
+
+    /** The message data as a job of the topic's schema (components/messaging/job-schema.ts). */
+    private toJob(m: Pulled): JobRequest | undefined {
+        try {
+            const raw = JSON.parse(m.data.toString("utf8")) as Record<string, unknown>;
+            const scheduledAt = new Date(Number(raw.scheduledAt)).toISOString();
+            const deadline = new Date(Date.now() + this.d.config.softTimeLimitSeconds * 1000 * this.scale).toISOString();
+            const parsed = jobRequestSchema.safeParse({
+                jobId: raw.jobId,
+                messageId: m.messageId,
+                attempt: m.attempt,
+                siteId: raw.siteId,
+                handler: raw.handler,
+                payload: typeof raw.payload === "string" ? JSON.parse(raw.payload) : undefined,
+                scheduledAt,
+                deadline,
+            });
+            return parsed.success ? parsed.data : undefined;
+        } catch {
+            return undefined;
+        }
+    }
+
+    /**
+     * Takes the pod out of the Deployment's selector: a merge patch of the pool label carrying the
+     * pod's resourceVersion, so it applies only to the pod as read. On 409 Conflict (the pod changed,
+     * e.g. a status update) it re-reads and retries while the label is still the pool's.
+     */
+    private async detach(pod: k8s.V1Pod, log: Logger): Promise<k8s.V1Pod | undefined> {
+        const { label, from, to } = this.d.config.detach;
+        let current = pod;
+        for (let i = 0; i < 5; i++) {
+            if (current.metadata?.labels?.[label] !== from) {
+                log.error("pod.detach_refused", { label: current.metadata?.labels?.[label] });
+                return undefined;
+            }
+            try {
+                const patched = await this.d.kube.core.patchNamespacedPod(
+                    {
+                        name: this.d.podName,
+                        namespace: this.d.kube.namespace,
+                        body: { metadata: { resourceVersion: current.metadata?.resourceVersion, labels: { [label]: to } } },
+                    },
+                    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+                );
+                log.info("pod.detached", { pod: this.d.podName, label, value: to });
+                return patched;
+            } catch (err) {
+                if (apiStatus(err) !== 409) {
+                    log.error("pod.detach_failed", { error: err, status: apiStatus(err) });
+                    return undefined;
+                }
+                this.d.metrics.detachConflicts.inc();
+                current = await this.readPod();
+            }
+        }
+        return undefined;
+    }
+
+    /** POST the job to the app; the lease is extended meanwhile; the soft limit aborts the call. */
+    private async runJob(m: Pulled, job: JobRequest, log: Logger): Promise<SupervisorOutcome> {
+        const started = Date.now();
+        const scheduled = Date.parse(job.scheduledAt);
+        if (Number.isFinite(scheduled)) this.d.metrics.startDelay.observe(Math.max(0, (started - scheduled) / 1000));
+        log.info("job.started", { deadline: job.deadline });
+        const stopLease = this.keepLease(m, log);
+        const limit = AbortSignal.timeout(Math.max(1, Date.parse(job.deadline) - Date.now()));
+        let outcome: SupervisorOutcome;
+        let result: JobResult | undefined;
+        try {
+            const res = await fetch(new URL(RUNTIME_PATHS.jobs, this.d.config.appUrl), {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(job),
+                signal: limit,
+            });
+            const parsed = jobResultSchema.safeParse(await res.json().catch(() => undefined));
+            result = parsed.success ? parsed.data : undefined;
+            outcome = res.status === 200 && result?.status === "succeeded" ? "succeeded" : result?.status === "failed" ? "failed" : "app_error";
+        } catch (err) {
+            outcome = limit.aborted ? "timed_out" : "app_error";
+            if (outcome === "app_error") log.warn("job.app_unreachable", { error: err });
+        } finally {
+            stopLease();
+        }
+        const durationMs = Date.now() - started;
+        this.d.metrics.duration.observe(durationMs / 1000);
+        const fields = { outcome, durationMs, ...(result?.status === "failed" ? { error: result.error, retryable: result.retryable } : {}) };
+        if (outcome === "succeeded") log.info("job.finished", fields);
+        else log.warn("job.finished", fields);
+        return outcome;
+    }
+
+    /**
+     * Extends the lease by the ack deadline every half deadline while the job runs
+     * (https://cloud.google.com/pubsub/docs/lease-management), never past the soft limit plus
+     * the grace the ack deadline rule leaves.
+     */
+    private keepLease(m: Pulled, log: Logger): () => void {
+        const seconds = this.d.config.ackDeadlineSeconds;
+        const every = (seconds * 1000 * this.scale) / 2;
+        const timer = setInterval(() => {
+            this.d.subscriber
+                .modifyAckDeadline({ subscription: this.d.config.subscription, ackIds: [m.ackId], ackDeadlineSeconds: seconds })
+                .then(() => this.d.metrics.leaseExtensions.inc())
+                .catch((err: unknown) => log.warn("lease.extend_failed", { error: err }));
+        }, every);
+        return () => clearInterval(timer);
+    }
+
+    private async ack(m: Pulled, log: Logger): Promise<void> {
+        try {
+            await this.d.subscriber.acknowledge({ subscription: this.d.config.subscription, ackIds: [m.ackId] });
+            this.d.metrics.acks.inc({ kind: "ack", result: "ok" });
+            log.info("message.acked");
+        } catch (err) {
+            // The message will be redelivered when its lease ends: at-least-once, the job may run again.
+            this.d.metrics.acks.inc({ kind: "ack", result: "error" });
+            log.error("message.ack_failed", { error: err });
+        }
+    }
+
+    /** ModifyAckDeadline 0: redelivery after the retry policy's backoff; dead-lettered after max attempts. */
+    private async nack(m: Pulled, log: Logger): Promise<void> {
+        try {
+            await this.d.subscriber.modifyAckDeadline({ subscription: this.d.config.subscription, ackIds: [m.ackId], ackDeadlineSeconds: 0 });
+            this.d.metrics.acks.inc({ kind: "nack", result: "ok" });
+            log.info("message.nacked");
+        } catch (err) {
+            this.d.metrics.acks.inc({ kind: "nack", result: "error" });
+            log.error("message.nack_failed", { error: err });
+        }
+    }
+
+    /** Deletes its own pod, preconditioned on its uid (never a namesake). */
+    private async deletePod(pod: k8s.V1Pod): Promise<void> {
+        try {
+            await this.d.kube.core.deleteNamespacedPod({ name: this.d.podName, namespace: this.d.kube.namespace, body: { preconditions: { uid: pod.metadata?.uid } } });
+            this.d.logger.info("pod.deleted", { pod: this.d.podName });
+        } catch (err) {
+            this.d.logger.error("pod.delete_failed", { pod: this.d.podName, error: err, status: apiStatus(err) });
+        }
+    }
+}
