@@ -123,6 +123,21 @@ const handlers: Record<string, Handler> = {
     },
     "aws:lb/loadBalancer:LoadBalancer": (name, inputs) => ({ state: { dnsName: `${inputs.name ?? name}-${hash(name, 10)}.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" } }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ state: { latestVersion: 1 } }),
+    // the records a managed certificate's issuer asks for (Certificate Manager DNS authorization, ACM DNS validation)
+    "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": (name, inputs, { project }) => ({
+        id: `projects/${project}/locations/global/dnsAuthorizations/${inputs.name}`,
+        state: { dnsResourceRecords: [{ name: `_acme-challenge.${inputs.domain}.`, type: "CNAME", data: `${hash(name, 8)}.${hash("auth" + name, 4)}.authorize.certificatemanager.goog.` }] },
+    }),
+    "aws:acm/certificate:Certificate": (name, inputs) =>
+        inputs.domainName
+            ? {
+                  state: {
+                      domainValidationOptions: [
+                          { domainName: inputs.domainName, resourceRecordName: `_${hash(name, 32)}.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${hash("v" + name, 32)}.mock.acm-validations.aws.` },
+                      ],
+                  },
+              }
+            : {},
 };
 
 /** Cloud-wide shapes most resources share: a deterministic id, name (autonamed if unset) and, on AWS, an ARN. */
