@@ -73,7 +73,11 @@ export const brokerConfigSchema = z
             .strict(),
     })
     .strict()
-    .refine((c) => c.listen.port !== c.listen.metricsPort, { message: "listen.port and listen.metricsPort must differ", path: ["listen", "metricsPort"] });
+    .refine((c) => c.listen.port !== c.listen.metricsPort, { message: "listen.port and listen.metricsPort must differ", path: ["listen", "metricsPort"] })
+    .refine((c) => c.drainSeconds >= c.runtime.requestTimeoutSeconds, {
+        message: "must be at least runtime.requestTimeoutSeconds: a draining pod is deleted only after every request to it can have ended",
+        path: ["drainSeconds"],
+    });
 
 /** What the broker runs with (defaults applied). */
 export type BrokerConfig = z.output<typeof brokerConfigSchema>;
