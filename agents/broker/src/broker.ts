@@ -75,14 +75,14 @@ export class Broker {
     }
 
     /** Repairs and loads the routing table first, then listens. */
-    async start(host = "0.0.0.0"): Promise<{ port: number; metricsPort: number }> {
+    async start(host = "0.0.0.0", ports = { port: this.config.listen.port, metricsPort: this.config.listen.metricsPort }): Promise<{ port: number; metricsPort: number }> {
         await this.resync().catch((e) => this.deps.log.error("first resync failed; serving anyway, the next one retries", { error: String(e) }));
         this.server = http.createServer((req, res) => void this.handle(req, res));
         this.server.keepAliveTimeout = 620_000; // longer than the load balancers' idle timeouts (GCP 600 s, ALB 60 s)
         this.metricsServer = http.createServer((req, res) => void this.serveMetrics(req, res));
         const listen = (s: http.Server, port: number) => new Promise<number>((resolve) => s.listen(port, host, () => resolve((s.address() as AddressInfo).port)));
-        const port = await listen(this.server, this.config.listen.port);
-        const metricsPort = await listen(this.metricsServer, this.config.listen.metricsPort);
+        const port = await listen(this.server, ports.port);
+        const metricsPort = await listen(this.metricsServer, ports.metricsPort);
         this.timer = setInterval(() => void this.resync().catch((e) => this.deps.log.warn("resync failed", { error: String(e) })), this.config.resyncSeconds * 1000);
         this.deps.log.info("broker listening", { port, metricsPort, dataCenter: this.config.dataCenter });
         return { port, metricsPort };
