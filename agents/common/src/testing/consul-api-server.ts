@@ -16,8 +16,9 @@ import { testCa, type TestCa, type TestCert } from "./test-pki";
  * - a request without a token is the anonymous token: 403 "Permission denied"; a token that does
  *   not exist or has expired: 403 "ACL not found";
  * - `PUT /v1/catalog/register` (needs service:write on the service, node:write on the node unless
- *   the node exists and SkipNodeUpdate is set; Node and Address required; check Status defaults to
- *   critical) and `PUT /v1/catalog/deregister` (the node, one service with its checks, or one check);
+ *   the node exists and SkipNodeUpdate is set; Node and Address required; a check without Status
+ *   is stored as critical here, the agents always set it) and `PUT /v1/catalog/deregister` (the node,
+ *   one service with its checks, or one check);
  * - `GET /v1/catalog/node/:node` (null when absent), `GET /v1/catalog/service/:s`,
  *   `GET /v1/health/service/:s[?passing]` (only instances whose node and service checks all pass),
  *   `POST /v1/acl/logout`.
