@@ -54,7 +54,7 @@ export const brokerConfigSchema = z
         /** every warm-pool pod (pooled or serving) is deleted once older than this */
         recycleMinutes: z.number().positive(),
         /** after a pod is marked draining, how long every broker has to stop sending it requests before it is deleted */
-        drainSeconds: z.number().nonnegative().default(15),
+        drainSeconds: z.number().nonnegative().default(60),
         /** how often the broker re-reads the pods (routing table, recycling, repair) */
         resyncSeconds: z.number().positive().default(5),
         /** a claim not confirmed within this time was left by a broker that died: it is released */
