@@ -59,3 +59,11 @@ export function renderBrokerConfig(args: BrokerConfigArgs): BrokerConfigInput {
         consul: { access: brokerConsulAccess(args), node: args.consulNode, servicePrefix: "site-" },
     };
 }
+
+/**
+ * The Consul ACL rules a data center's broker needs (for the policy its login's binding rule
+ * attaches): write its data center's external node, write the site services on it, nothing else.
+ */
+export function brokerConsulRules(consulNode: string, servicePrefix = "site-"): string {
+    return [`node "${consulNode}" {`, `  policy = "write"`, `}`, `service_prefix "${servicePrefix}" {`, `  policy = "write"`, `}`].join("\n");
+}

@@ -188,7 +188,14 @@ export class Broker {
         const address = podAddress(pod);
         if (!address) throw new Error(`pod ${podName(pod)} has no address`);
         if (!assignmentOf(pod)?.loaded) {
-            await this.runtime.load(address, siteId, this.config.runtime.loadTimeoutSeconds * 1000);
+            try {
+                await this.runtime.load(address, siteId, this.config.runtime.loadTimeoutSeconds * 1000);
+            } catch (e) {
+                // A pod that cannot load the site is not kept for it: delete it, the next request takes a fresh one.
+                this.deps.log.warn("site load failed; deleting the pod", { site: siteId, pod: podName(pod), error: String(e) });
+                await this.pods.delete(pod, { matchVersion: false }).catch(() => undefined);
+                throw e;
+            }
             pod = await this.markLoaded(pod);
         }
         const entry = this.entry(siteId);

@@ -171,4 +171,21 @@ describe("warm-pool broker", function () {
         assert.equal(sitePods(w, "site-busy").length, 2, "never more than maxPodsPerSite");
         await eventually(() => consulInstances(w, "site-busy").length === 2, 5000, "both registered");
     });
+
+    it("gives up a pod that cannot load the site: it is deleted and the next request gets a fresh pod", async () => {
+        w = await startWorld({ pool: 1 });
+        const b = await w.startBroker("broker-a");
+        // the pool's pod refuses to load (a broken runtime, say); its replacements are healthy
+        for (const r of w.runtimes.values()) r.site = "someone-else";
+        const before = new Set(w.kube.pods().map((p) => p.metadata!.name!));
+        const failed = await request(b.port, "site-theta");
+        assert.equal(failed.status, 503);
+        assert.equal(failed.headers["retry-after"], "2");
+        const gone = [...before].filter((n) => !w.kube.get(n));
+        assert.equal(gone.length, 1, "the pod that failed to load was deleted");
+        await eventually(() => [...w.runtimes.values()].some((r) => r.site === undefined && w.kube.get(r.pod)?.status?.conditions?.[0].status === "True"), 5000, "a fresh pod");
+        const ok = await request(b.port, "site-theta");
+        assert.equal(ok.status, 200);
+        assert.ok(!gone.includes(ok.body.pod));
+    });
 });
