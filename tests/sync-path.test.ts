@@ -119,6 +119,10 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
                     assert.ok(backend.dependencies.includes(v.k8s("kubernetes:core/v1:Service", "broker").urn), "the backend waits for the Service whose NEG it uses");
                     assert.deepEqual(hc.inputs.httpHealthCheck, { portSpecification: "USE_SERVING_PORT", requestPath: BROKER_HEALTH_PATH });
 
+                    // the NEG controller is part of GKE's HttpLoadBalancing add-on: it must not be disabled
+                    const cluster = g.descendants(g.get("globalgrid:tier:Region", dc.region).urn).find((r) => r.type === "gcp:container/cluster:Cluster")!;
+                    assert.notEqual((at(cluster.inputs, "addonsConfig") as Obj | undefined)?.httpLoadBalancing?.disabled, true, `${dc.region}: HttpLoadBalancing add-on`);
+
                     const fw = v.one(v.lb, "gcp:compute/firewall:Firewall");
                     assert.deepEqual(fw.inputs.sourceRanges, GOOGLE_FRONT_END_RANGES);
                     assert.deepEqual(fw.inputs.destinationRanges, [layout.gkePods(regionOf(dc).cidr)]);
