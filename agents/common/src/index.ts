@@ -1,1 +1,5 @@
 export * from "./consul-access";
+export * from "./logger";
+export * from "./metrics";
+export * from "./config-file";
+export * from "./kube-client";
