@@ -11,6 +11,7 @@ import { Registry, type SiteInstance } from "./registry";
 import { Forwarder } from "./router";
 import { RuntimeClient } from "./runtime-client";
 import { siteKey, validSiteId } from "./site";
+import { invokePath } from "@globalgrid/runtime/src/contract";
 
 /**
  * The warm-pool broker of one data center: the router of its synchronous requests. A request
@@ -148,7 +149,7 @@ export class Broker {
         this.metrics.inFlight.inc();
         if (saturated) this.scaleUp(siteId);
         try {
-            const r = await this.forwarder.forward(req, res, target.address);
+            const r = await this.forwarder.forward(req, res, target.address, invokePath(siteId, req.url ?? "/"));
             this.metrics.requests.inc({ code: String(r.status) });
             if (r.unreachable) this.forget(siteId, target.name);
         } finally {
@@ -362,7 +363,7 @@ export class Broker {
     }
 
     private async idleFor(address: string): Promise<number> {
-        return this.runtime.idle(address).then(
+        return this.runtime.status(address).then(
             (r) => (r.inFlight > 0 ? 0 : r.idleSeconds),
             () => 0,
         );

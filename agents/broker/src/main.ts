@@ -1,8 +1,8 @@
 import * as k8s from "@kubernetes/client-node";
+import { createLogger } from "@globalgrid/common";
 import { ConsulApi } from "@globalgrid/common/src/consul";
 import { Broker } from "./broker";
 import { loadBrokerConfig } from "./config";
-import { jsonLogger } from "./log";
 
 /**
  * The broker's entry point: `broker --config=/etc/broker/broker.json`. Kubernetes access is the
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     if (!arg) throw new Error("usage: broker --config=<path to broker.json>");
     const config = loadBrokerConfig(arg.slice("--config=".length));
     const name = process.env.POD_NAME ?? `broker-${process.pid}`;
-    const log = jsonLogger({ agent: "broker", pod: name, dataCenter: config.dataCenter });
+    const log = createLogger({ agent: "broker" }, { pod: name, dataCenter: config.dataCenter });
     const kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromCluster();
     const consul = new ConsulApi(config.consul.access);

@@ -34,7 +34,8 @@ export class Forwarder {
         private readonly timeoutMs: number,
     ) {}
 
-    forward(req: http.IncomingMessage, res: http.ServerResponse, address: string): Promise<ForwardResult> {
+    /** Sends `req` to `address` at `path` (the runtime's invoke route for the site). */
+    forward(req: http.IncomingMessage, res: http.ServerResponse, address: string, path: string): Promise<ForwardResult> {
         return new Promise((resolve) => {
             let done = false;
             const finish = (r: ForwardResult) => {
@@ -46,7 +47,7 @@ export class Forwarder {
             const headers = forwardHeaders(req.headers);
             const client = req.socket.remoteAddress ?? "";
             headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${client}` : client;
-            const up = http.request({ agent: this.agent, host: address, port: this.port, method: req.method, path: req.url, headers, timeout: this.timeoutMs }, (answer) => {
+            const up = http.request({ agent: this.agent, host: address, port: this.port, method: req.method, path, headers, timeout: this.timeoutMs }, (answer) => {
                 res.writeHead(answer.statusCode ?? 502, forwardHeaders(answer.headers));
                 answer.pipe(res);
                 answer.on("end", () => finish({ status: answer.statusCode ?? 502, unreachable: false }));

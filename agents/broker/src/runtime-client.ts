@@ -1,14 +1,11 @@
 import * as http from "node:http";
+import { RUNTIME_PATHS, runtimeStatusSchema, type RuntimeStatus } from "@globalgrid/runtime/src/contract";
 
 /**
- * The broker's side of the runtime pod's REST contract: load a site into a pod, ask a pod how
- * long it has been idle. (Forwarding the site's requests is the router's.)
+ * The broker's side of the runtime pod's REST contract (agents/runtime/src/contract.ts): load a
+ * site into a pod (`PUT /v1/site`), read its status (`GET /v1/status`: idle time, requests in
+ * flight), its health. Forwarding the site's requests (`/v1/sites/{siteId}/invoke/...`) is the router's.
  */
-
-export interface IdleReport {
-    idleSeconds: number;
-    inFlight: number;
-}
 
 export class RuntimeClient {
     private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -17,18 +14,18 @@ export class RuntimeClient {
 
     /** Installs the site's code; idempotent for the site the pod already serves. */
     async load(address: string, siteId: string, timeoutMs: number): Promise<void> {
-        const { status, body } = await this.call(address, "PUT", "/v1/site", { siteId }, timeoutMs);
+        const { status, body } = await this.call(address, "PUT", RUNTIME_PATHS.site, { siteId }, timeoutMs);
         if (status < 200 || status > 299) throw new Error(`runtime ${address}: loading site ${siteId} answered ${status} ${body.slice(0, 200)}`);
     }
 
-    async idle(address: string, timeoutMs = 2000): Promise<IdleReport> {
-        const { status, body } = await this.call(address, "GET", "/v1/idle", undefined, timeoutMs);
-        if (status !== 200) throw new Error(`runtime ${address}: idle report answered ${status}`);
-        return JSON.parse(body) as IdleReport;
+    async status(address: string, timeoutMs = 2000): Promise<RuntimeStatus> {
+        const { status, body } = await this.call(address, "GET", RUNTIME_PATHS.status, undefined, timeoutMs);
+        if (status !== 200) throw new Error(`runtime ${address}: status answered ${status}`);
+        return runtimeStatusSchema.parse(JSON.parse(body));
     }
 
     async healthy(address: string, timeoutMs = 2000): Promise<boolean> {
-        return this.call(address, "GET", "/healthz", undefined, timeoutMs).then(
+        return this.call(address, "GET", RUNTIME_PATHS.health, undefined, timeoutMs).then(
             (r) => r.status === 200,
             () => false,
         );

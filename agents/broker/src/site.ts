@@ -1,16 +1,15 @@
 import { createHash } from "node:crypto";
+import { siteIdSchema } from "@globalgrid/runtime/src/contract";
 
 /**
- * Sites and the names derived from them. A site id comes from a request header and may be any
- * printable string up to 253 characters; labels and Consul service names get a fixed-length
- * digest of it (`s` + 32 hex digits: a valid label value and DNS label), the full id is kept in
- * an annotation and in the Consul service's Meta.
+ * Sites and the names derived from them. A site id comes from a request header and must be what
+ * the runtime contract accepts (a lowercase DNS label); labels and Consul service names get a
+ * fixed-length digest of it (`s` + 32 hex digits), so the naming does not depend on the id's
+ * shape; the id itself is kept in an annotation and in the Consul service's Meta.
  */
 
-const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,252}$/;
-
 export function validSiteId(id: string | undefined): id is string {
-    return id !== undefined && SITE_ID.test(id);
+    return id !== undefined && siteIdSchema.safeParse(id).success;
 }
 
 /** The label-safe key of a site. */

@@ -3,9 +3,10 @@ import type { Socket } from "node:net";
 
 /**
  * A runtime pod for the broker's tests, on its own loopback address (each pod has its IP): the
- * runtime side of the contract the broker's RuntimeClient speaks (PUT /v1/site loads a site once,
- * GET /v1/idle, GET /healthz) and the site's requests, which it answers with its pod name and
- * site after `?delay=<ms>`. `kill()` is what deleting the pod does to connections: they are cut.
+ * runtime side of agents/runtime/src/contract.ts that the broker uses (PUT /v1/site loads a site
+ * once, 409 for another; GET /v1/status; GET /healthz; the site's requests at
+ * /v1/sites/{siteId}/invoke/..., 421 for another site, 503 before a load), answered with its pod
+ * name and site after `?delay=<ms>`. `kill()` is what deleting the pod does to connections: cut.
  */
 export interface RuntimeFake {
     pod: string;
@@ -22,6 +23,7 @@ export async function startRuntimeFake(pod: string, address: string, port: numbe
     const sockets = new Set<Socket>();
     const state: RuntimeFake = { pod, address, loads: 0, served: 0, inFlight: 0, lastRequest: Date.now(), kill: () => undefined };
     let loading: Promise<void> | undefined;
+    const started = Date.now();
     const server = http.createServer((req, res) => {
         let body = "";
         req.on("data", (c) => (body += c));
@@ -32,7 +34,16 @@ export async function startRuntimeFake(pod: string, address: string, port: numbe
                 res.end(JSON.stringify(value));
             };
             if (url.pathname === "/healthz") return json(200, { ok: true });
-            if (url.pathname === "/v1/idle") return json(200, { idleSeconds: state.inFlight > 0 ? 0 : (Date.now() - state.lastRequest) / 1000, inFlight: state.inFlight });
+            if (url.pathname === "/v1/status") {
+                return json(200, {
+                    state: state.site ? "serving" : "pooled",
+                    ...(state.site ? { siteId: state.site } : {}),
+                    inFlight: state.inFlight,
+                    served: state.served,
+                    idleSeconds: state.inFlight > 0 ? 0 : (Date.now() - state.lastRequest) / 1000,
+                    startedAt: new Date(started).toISOString(),
+                });
+            }
             if (url.pathname === "/v1/site" && req.method === "PUT") {
                 const { siteId } = JSON.parse(body) as { siteId: string };
                 if (state.site && state.site !== siteId) return json(409, { error: `serving ${state.site}` });
@@ -44,14 +55,17 @@ export async function startRuntimeFake(pod: string, address: string, port: numbe
                 await loading;
                 return json(200, { site: siteId });
             }
-            if (!state.site) return json(503, { error: "no site loaded" });
+            const invoke = url.pathname.match(/^\/v1\/sites\/([^/]+)\/invoke(\/.*)$/);
+            if (!invoke) return json(404, { error: "no such route", code: "not_found" });
+            if (!state.site) return json(503, { error: "no site loaded", code: "no_site" });
+            if (decodeURIComponent(invoke[1]) !== state.site) return json(421, { error: `serving ${state.site}`, code: "misdirected" });
             state.inFlight++;
             state.lastRequest = Date.now();
             await new Promise((r) => setTimeout(r, Number(url.searchParams.get("delay") ?? 0)));
             state.inFlight--;
             state.served++;
             state.lastRequest = Date.now();
-            json(200, { pod, site: state.site, path: url.pathname, site_header: req.headers["x-globalgrid-site"] });
+            json(200, { pod, site: state.site, path: invoke[2], site_header: req.headers["x-globalgrid-site"] });
         });
     });
     server.on("connection", (s) => {
