@@ -11,6 +11,12 @@ import * as k8s from "@kubernetes/client-node";
  * differ), a new resourceVersion on every write, and Status objects for errors. A ReplicaSet-like
  * `keep(selector, replicas)` creates a replacement whenever fewer pods match the selector (what the
  * Deployment does after a pod is relabeled out of it).
+ *
+ * agents/common/src/testing/kube-api-server.ts is the agents' shared, fuller fake (watch, owner
+ * references, deployments/scale); this one was written for the broker before that one existed and
+ * differs where the broker's tests need it: the controller runs after every write, pods get their own
+ * loopback address and turn Ready once the test's runtime for them listens. Moving these tests onto
+ * the shared fake (with a small extension for those two behaviours) is left to do.
  */
 
 type Pod = k8s.V1Pod;
