@@ -135,6 +135,24 @@ export class Names {
     ecrRepository(agent: string): string {
         return `${this.prefix}/${agent}`;
     }
+    /** the public name of a data center's synchronous path (its broker behind a TLS load balancer) */
+    syncHost(dc: string): string {
+        return `${dc}.sync.${this.domain}`;
+    }
+    /** the data center's synchronous-path load balancer (AWS ALB name; GCP resources add a suffix) */
+    syncLoadBalancer(dc: string): string {
+        return `${this.prefix}-${dc}-sync`;
+    }
+    syncGcpResource(dc: string, suffix: string): string {
+        return `${this.syncLoadBalancer(dc)}-${suffix}`;
+    }
+    syncTargetGroup(dc: string): string {
+        return `${this.prefix}-${dc}-broker`;
+    }
+    /** the zonal NEG the GKE NEG controller creates for a data center's broker Service */
+    brokerNeg(dc: string): string {
+        return `${this.prefix}-${dc}-broker-neg`;
+    }
 
     /** All names a region and its data centers put in the clouds, with the limit each must respect. */
     regionNames(region: string, cloud: "gcp" | "aws", dataCenters: string[]): PhysicalName[] {
@@ -168,6 +186,8 @@ export class Names {
             }
         }
         for (const dc of dataCenters) {
+            if (cloud === "gcp") names.push({ kind: "gcpResource", value: this.syncGcpResource(dc, "proxy") }, { kind: "gcpResource", value: this.brokerNeg(dc) });
+            else names.push({ kind: "awsLoadBalancer", value: this.syncLoadBalancer(dc) }, { kind: "awsTargetGroup", value: this.syncTargetGroup(dc) });
             names.push({ kind: "dnsLabel", value: this.dataCenterNamespace(dc) });
             names.push({ kind: "gcpServiceAccountId", value: this.gridServiceAccount(dc) });
         }

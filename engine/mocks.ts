@@ -130,6 +130,21 @@ const handlers: Record<string, Handler> = {
         const registries = ((Array.isArray(wire) ? wire : (wire?.value ?? [])) as State[]).map((r) => ({ ...r, password: pulumi.secret(r.password) }));
         return { id: digest, state: { digest, registries, contextHash: hash(JSON.stringify({ context, dockerfile, labels }), 64), ref: tags.length ? `${tags[0]}@${digest}` : "" } };
     },
+    // the records a managed certificate's issuer asks for (Certificate Manager DNS authorization, ACM DNS validation)
+    "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": (name, inputs, { project }) => ({
+        id: `projects/${project}/locations/global/dnsAuthorizations/${inputs.name}`,
+        state: { dnsResourceRecords: [{ name: `_acme-challenge.${inputs.domain}.`, type: "CNAME", data: `${hash(name, 8)}.${hash("auth" + name, 4)}.authorize.certificatemanager.goog.` }] },
+    }),
+    "aws:acm/certificate:Certificate": (name, inputs) =>
+        inputs.domainName
+            ? {
+                  state: {
+                      domainValidationOptions: [
+                          { domainName: inputs.domainName, resourceRecordName: `_${hash(name, 32)}.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${hash("v" + name, 32)}.mock.acm-validations.aws.` },
+                      ],
+                  },
+              }
+            : {},
 };
 
 /** AWS region of each AWS provider, by provider name (mock ECR URLs and ARNs carry their region). */

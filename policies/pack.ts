@@ -12,6 +12,7 @@ import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
 import { rbacPolicies } from "./rules/rbac-scalers";
 import { stateSafetyPolicies } from "./rules/state-safety";
+import { syncPathPolicies } from "./rules/sync-path";
 import { untrustedPolicies } from "./rules/untrusted";
 
 export const PACK_NAME = "globalgrid";
@@ -31,6 +32,7 @@ export const policies: Policies = [
     ...pubsubPolicies,
     ...loadBalancerPolicies,
     ...controlPlanePolicies,
+    ...syncPathPolicies,
     ...clusterPolicies,
     ...gcpProjectPolicies,
     ...eksPolicies,

@@ -10,6 +10,7 @@ import { parseCidr } from "../components/network/cidr";
 import { CLIENT_TLS_SECRET } from "../components/tiers/data-center";
 import { CONSUL_AUTH_METHOD } from "../components/workloads/consul/acl-bootstrap";
 import { consulAccessSchema } from "../agents/common/src/consul-access";
+import { BROKER_PORT } from "../components/workloads/broker";
 import { STACKS, stackGraph } from "./support/stacks";
 
 type Obj = Record<string, any>;
@@ -103,9 +104,9 @@ describe("data-center grids", () => {
                     assert.equal(podLabels["globalgrid.dev/datacenter"], dc.name);
 
                     const broker = json(v.k8s(CONFIG_MAP, "broker"), "broker.json");
-                    assert.deepEqual(broker.poolSelector, selector);
-                    assert.equal(broker.detach.label, "globalgrid.dev/pool");
-                    assert.notEqual(broker.detach.value, "warm", "a detached pod must leave the selector");
+                    assert.deepEqual(broker.pool.selector, selector);
+                    assert.equal(broker.pool.detach.label, "globalgrid.dev/pool");
+                    assert.notEqual(broker.pool.detach.value, "warm", "a detached pod must leave the selector");
                     assert.equal(broker.recycleMinutes, dc.warmPool.recycleMinutes);
 
                     const sup = json(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json");
@@ -212,6 +213,7 @@ describe("data-center grids", () => {
                     for (const p of policies) {
                         const spec = at(p.inputs, "spec") as Obj;
                         assert.deepEqual(spec.policyTypes, ["Ingress", "Egress"], p.name);
+                        const ingress = new Set(spec.ingress as Obj[]);
                         for (const rule of [...(spec.egress as Obj[]), ...(spec.ingress as Obj[])]) {
                             const peers = (rule.to ?? rule.from) as Obj[] | undefined;
                             assert.ok(peers && peers.length > 0, `${p.name}: a rule without peers allows everything`);
@@ -227,8 +229,10 @@ describe("data-center grids", () => {
                                     if (contains(block.cidr as string, priv)) assert.ok(except.some((e) => contains(e, priv)), `${p.name}: ${block.cidr} must except ${priv}`);
                                 }
                                 if (contains("10.0.0.0/8", block.cidr as string)) {
-                                    assert.ok(contains(region.cidr, block.cidr as string), `${p.name}: ${block.cidr} is its region's API server range`);
-                                    assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 443 }]);
+                                    assert.ok(contains(region.cidr, block.cidr as string), `${p.name}: ${block.cidr} is in its region`);
+                                    // egress: the API server on 443; ingress: the ALB's public subnets to the broker port only
+                                    if (ingress.has(rule)) assert.deepEqual([(p.inputs.metadata as Obj).name, rule.ports], ["broker", [{ protocol: "TCP", port: BROKER_PORT }]]);
+                                    else assert.deepEqual(rule.ports, [{ protocol: "TCP", port: 443 }]);
                                 }
                             }
                         }

@@ -10,6 +10,8 @@ import { ConsulClient } from "../workloads/consul-client";
 import { JobGrid } from "../workloads/job-grid";
 import { WarmPool } from "../workloads/warm-pool";
 import type { ProjectApis } from "../project/services";
+import { brokerEntrance, SyncPath } from "../network/sync-path";
+import type { GlobalTier } from "./global";
 import type { RegionTier } from "./region";
 
 export interface DataCenterTierArgs {
@@ -20,6 +22,8 @@ export interface DataCenterTierArgs {
     regionTier: RegionTier;
     /** the project's enabled APIs (global tier) */
     apis: ProjectApis;
+    /** the world's DNS zone and network (the synchronous path's name and firewall) */
+    global: GlobalTier;
 }
 
 /** Name of the Secret holding the data center's client certificate for the regional control plane. */
@@ -39,6 +43,8 @@ export class DataCenterTier extends pulumi.ComponentResource {
     readonly consul: ConsulClient;
     readonly warmPool: WarmPool;
     readonly jobGrid: JobGrid;
+    /** `<dc>.sync.<domain>`: the TLS load balancer in front of the data center's broker */
+    readonly syncPath: SyncPath;
 
     constructor(name: string, args: DataCenterTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:DataCenter", name, {}, opts);
@@ -94,7 +100,14 @@ export class DataCenterTier extends pulumi.ComponentResource {
             { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, placement: this.placement, provider: regionTier.provider, dependsOn: gridDeps },
             { parent: this },
         );
-        this.warmPool = new WarmPool(`${dc.name}-warm-pool`, { ...grid, consul: this.consul, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] }, { parent: this });
+        const entrance = brokerEntrance(names, region, dc);
+        this.warmPool = new WarmPool(`${dc.name}-warm-pool`, { ...grid, consul: this.consul, entrance, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] }, { parent: this });
+        this.syncPath = new SyncPath(
+            `${dc.name}-sync`,
+            { world: args.world, names, region, dataCenter: dc, global: args.global, dataPlane: regionTier.dataPlane, broker: this.warmPool.broker, entrance, placement: this.placement },
+            // its load balancer, certificate and DNS records call these APIs (children wait for their parent)
+            { parent: this, dependsOn: args.apis.after("compute", "certificatemanager", "dns") },
+        );
         this.jobGrid = new JobGrid(
             `${dc.name}-job-grid`,
             { ...grid, consul: this.consul, identity: regionTier.gridIdentity, subscription: regionTier.jobQueue.subscription, dependsOn: [...gridDeps, this.pools["job-grid"].resource] },

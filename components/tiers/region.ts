@@ -169,7 +169,7 @@ export class RegionTier extends pulumi.ComponentResource {
             this,
         );
 
-        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this, apis: args.global.apis }, child));
+        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this, apis: args.global.apis, global: args.global }, child));
 
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, namespace: this.namespace.metadata.name });
     }

@@ -3,18 +3,33 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
-import { allowPolicy, apiServerEgress, dnsEgress, internetEgress, NON_INTERNET_RANGES } from "./network-policy";
-import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
+import { BROKER_CONFIG_DIR, BROKER_CONFIG_FILE, renderBrokerConfig } from "./broker-config";
+import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
+import { container, fieldEnv, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
 
 export const BROKER = "broker";
-export const BROKER_PORT = 8443;
+/** The broker's HTTP port: the load balancer terminates TLS and forwards here (health check: HEALTH_PATH). */
+export const BROKER_PORT = 8080;
+export const BROKER_METRICS_PORT = 9090;
+/** what the broker answers itself on its port (agents/broker/src/broker.ts HEALTH_PATH) */
+export const BROKER_HEALTH_PATH = "/_broker/healthz";
+/** the broker image's user (agents/broker/Dockerfile) */
+export const BROKER_UID = 65532;
 /** labels of the broker's pods (the warm pool admits traffic from them only) */
 export const BROKER_SELECTOR = { "app.kubernetes.io/name": BROKER, "app.kubernetes.io/component": BROKER };
 /** The broker may read, relabel (detach) and delete (recycle) pods of its namespace; nothing else. */
 export const BROKER_RULE = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch", "delete"] };
 
+/** How the cloud load balancer reaches the broker: zonal NEGs on GKE, node ports on EKS. */
+export type BrokerExposure = { kind: "neg"; negName: string; zone: string } | { kind: "nodePort" };
+
 export interface BrokerArgs extends PlacedWorkloadArgs {
-    namespace: pulumi.Input<string>;
+    namespace: string;
+    dataCenter: string;
+    /** how the synchronous path's load balancer reaches the broker Service */
+    exposure: BrokerExposure;
+    /** where the load balancer's connections to the broker come from: the only ingress the broker admits */
+    loadBalancerSources: string[];
     /** the warm pool's pod selector; the broker detaches a pod by setting `detachLabel` to `detachedValue` */
     poolSelector: Record<string, string>;
     detachLabel: string;
@@ -38,6 +53,9 @@ export interface BrokerArgs extends PlacedWorkloadArgs {
 export class Broker extends pulumi.ComponentResource {
     readonly role: k8s.rbac.v1.Role;
     readonly selector: Record<string, string>;
+    readonly service: k8s.core.v1.Service;
+    /** the Service's node port (nodePort exposure only) */
+    readonly nodePort: pulumi.Output<number | undefined>;
 
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:Broker", name, {}, opts);
@@ -53,15 +71,21 @@ export class Broker extends pulumi.ComponentResource {
             { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: BROKER }, subjects: [{ kind: "ServiceAccount", name: BROKER, namespace: args.namespace }] },
             { ...o, dependsOn: [sa, this.role] },
         );
-        const settings = {
-            poolSelector: args.poolSelector,
-            detach: { label: args.detachLabel, value: args.detachedValue },
-            recycleMinutes: args.recycleMinutes,
-            runtimePort: args.runtimePort,
-            consulService: args.consulService,
-        };
-        const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "broker.json": JSON.stringify(settings, null, 2) } }, o);
         const consul = args.consul.apiAccess();
+        const settings = renderBrokerConfig({
+            dataCenter: args.dataCenter,
+            namespace: args.namespace,
+            poolSelector: args.poolSelector,
+            runtimePods: args.runtimePods,
+            detach: { label: args.detachLabel, value: args.detachedValue },
+            runtimePort: args.runtimePort,
+            recycleMinutes: args.recycleMinutes,
+            port: BROKER_PORT,
+            metricsPort: BROKER_METRICS_PORT,
+            consulAccess: consul.access,
+        });
+        const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "broker.json": JSON.stringify(settings, null, 2) } }, o);
+        const exposure = args.exposure;
         new k8s.apps.v1.Deployment(
             name,
             {
@@ -73,30 +97,60 @@ export class Broker extends pulumi.ComponentResource {
                         metadata: { labels: { ...labels, ...this.selector } },
                         spec: hardenedPod({
                             serviceAccountName: BROKER,
-                            ...systemScheduling(),
+                            ...brokerScheduling(exposure),
+                            // longer than a forwarded request may take: SIGTERM lets the requests in flight finish
+                            terminationGracePeriodSeconds: 75,
                             containers: [
                                 container({
                                     name: BROKER,
                                     image: args.image,
-                                    args: ["--config=/etc/broker/broker.json"],
-                                    ports: [{ name: "https", containerPort: BROKER_PORT }],
-                                    env: consul.env,
-                                    readinessProbe: { tcpSocket: { port: BROKER_PORT }, periodSeconds: 5 },
+                                    args: [`--config=${BROKER_CONFIG_FILE}`],
+                                    ports: [
+                                        { name: "http", containerPort: BROKER_PORT },
+                                        { name: "metrics", containerPort: BROKER_METRICS_PORT },
+                                    ],
+                                    env: [...consul.env, fieldEnv("POD_NAME", "metadata.name")],
+                                    readinessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 5 },
+                                    livenessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 10, failureThreshold: 6 },
                                     volumeMounts: [
-                                        { name: "settings", mountPath: "/etc/broker", readOnly: true },
+                                        { name: "settings", mountPath: BROKER_CONFIG_DIR, readOnly: true },
                                         { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
                                         { name: "tmp", mountPath: "/tmp" },
                                         ...consul.volumeMounts,
                                     ],
                                 }),
                             ],
-                            volumes: [{ name: "settings", configMap: { name: BROKER } }, kubeApiVolume(), tmpVolume(), ...consul.volumes],
+                            volumes: [
+                                { name: "settings", configMap: { name: BROKER } },
+                                kubeApiVolume(),
+                                tmpVolume(),
+                                ...consul.volumes,
+                            ],
                         }),
                     },
                 },
             },
             { ...o, dependsOn: [config, sa] },
         );
+        // The load balancer's backend: NEG endpoints (pod IPs) on GKE, node ports on EKS
+        // (externalTrafficPolicy Local keeps the load balancer's source address and skips nodes without a broker).
+        this.service = new k8s.core.v1.Service(
+            name,
+            {
+                metadata: {
+                    ...meta,
+                    annotations: exposure.kind === "neg" ? { "cloud.google.com/neg": JSON.stringify({ exposed_ports: { [String(BROKER_PORT)]: { name: exposure.negName } } }) } : {},
+                },
+                spec: {
+                    type: exposure.kind === "neg" ? "ClusterIP" : "NodePort",
+                    ...(exposure.kind === "nodePort" ? { externalTrafficPolicy: "Local" } : {}),
+                    selector: this.selector,
+                    ports: [{ name: "http", port: BROKER_PORT, targetPort: BROKER_PORT, protocol: "TCP" }],
+                },
+            },
+            o,
+        );
+        this.nodePort = this.service.spec.ports.apply((ports) => ports.find((x) => x.name === "http")?.nodePort);
         allowPolicy(
             name,
             {
@@ -104,8 +158,8 @@ export class Broker extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 labels,
                 podSelector: this.selector,
-                // the dispatcher's path arrives through a load balancer from public addresses
-                ingress: [{ from: [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_INTERNET_RANGES } }], ports: [{ protocol: "TCP", port: BROKER_PORT }] }],
+                // only the synchronous path's load balancer (its proxies and health checks) reaches the broker
+                ingress: [{ from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] }],
                 egress: [
                     dnsEgress(),
                     apiServerEgress(args.region),
@@ -115,6 +169,16 @@ export class Broker extends pulumi.ComponentResource {
             },
             o,
         );
-        this.registerOutputs({ role: BROKER });
+        this.registerOutputs({ role: BROKER, service: BROKER });
     }
+}
+
+/**
+ * The broker runs on the system pool. With NEGs it stays in its data center's zone: the load
+ * balancer's backend is that zone's NEG, and the broker sits next to the warm pool it routes to.
+ */
+function brokerScheduling(exposure: BrokerExposure): Partial<k8s.types.input.core.v1.PodSpec> {
+    const base = systemScheduling();
+    if (exposure.kind !== "neg") return base;
+    return { ...base, nodeSelector: { ...(base.nodeSelector as Record<string, string>), "topology.kubernetes.io/zone": exposure.zone } };
 }

@@ -4,6 +4,7 @@ import { k8sLabels } from "../labels";
 import { POOL_KEY } from "../clusters/sandbox-pools";
 import { Broker, BROKER_SELECTOR } from "./broker";
 import type { GridArgs } from "./args";
+import type { BrokerEntrance } from "../network/sync-path";
 import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
 import { memberLabel, customerContainer, tmpVolume } from "./pod-spec";
 import { gridDeployment } from "./grid-deployment";
@@ -16,7 +17,10 @@ export const WARM_MEMBER = "warm";
 export const WARM_DETACHED = "site";
 export const RUNTIME_PORT = 8080;
 
-export type WarmPoolArgs = GridArgs;
+export interface WarmPoolArgs extends GridArgs {
+    /** how the data center's synchronous-path load balancer reaches the broker */
+    entrance: BrokerEntrance;
+}
 
 /**
  * The synchronous grid (Wix's warm pool): pre-started, sandboxed runtime pods in the data center's
@@ -79,6 +83,9 @@ export class WarmPool extends pulumi.ComponentResource {
             `${name}-broker`,
             {
                 namespace,
+                dataCenter: dc.name,
+                exposure: args.entrance.exposure,
+                loadBalancerSources: args.entrance.loadBalancerSources,
                 poolSelector: this.selector,
                 detachLabel: POOL_KEY,
                 detachedValue: WARM_DETACHED,

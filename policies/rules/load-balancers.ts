@@ -1,4 +1,5 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { isSyncEntrance } from "./sync-path";
 import { lastSegment, ofType, type Props } from "./util";
 
 const HTTPS_PROXY = "gcp:compute/targetHttpsProxy:TargetHttpsProxy";
@@ -21,12 +22,13 @@ const proxyLabel = (p: PolicyResource) => `TargetHttpsProxy "${p.props.name ?? p
 
 export const gcpProxyMtls: StackValidationPolicy = {
     name: "gcp-https-proxy-mtls",
-    description: "Every GCP HTTPS proxy has a ServerTlsPolicy that rejects clients without a valid certificate (REJECT_INVALID with a trust config).",
+    description:
+        "Every GCP HTTPS proxy has a ServerTlsPolicy that rejects clients without a valid certificate (REJECT_INVALID with a trust config), except the synchronous path's public entrances (held by sync-entrance-forwards-to-broker).",
     enforcementLevel: "mandatory",
     remediationSteps: "Attach a networksecurity ServerTlsPolicy with mtlsPolicy {clientValidationMode: REJECT_INVALID, clientValidationTrustConfig} to the proxy.",
     validateStack: (args, report) => {
         const policies = args.resources.filter((r) => r.type === SERVER_TLS_POLICY);
-        for (const proxy of args.resources.filter((r) => r.type === HTTPS_PROXY)) {
+        for (const proxy of args.resources.filter((r) => r.type === HTTPS_PROXY && !isSyncEntrance(r.urn))) {
             if (!proxy.props.serverTlsPolicy) {
                 report(`${proxyLabel(proxy)} has no ServerTlsPolicy`, proxy.urn);
                 continue;
@@ -64,18 +66,19 @@ const TLS12_POLICY = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)/;
 
 export const awsListenerMtls: ResourceValidationPolicy = {
     name: "aws-listener-mtls",
-    description: "Every AWS load-balancer HTTPS listener verifies client certificates against a trust store (mutual authentication mode `verify`); plain HTTP listeners only redirect.",
+    description:
+        "Every AWS load-balancer HTTPS listener verifies client certificates against a trust store (mutual authentication mode `verify`), except the synchronous path's public entrances (held by sync-entrance-forwards-to-broker); plain HTTP listeners only redirect.",
     enforcementLevel: "mandatory",
     remediationSteps: "Set mutualAuthentication {mode: verify, trustStoreArn} on the HTTPS listener; make HTTP listeners redirect to HTTPS.",
     validateResource: LISTENERS.map((t) =>
-        ofType(t, (props, _args, report) => {
+        ofType(t, (props, args, report) => {
             const protocol = String(props.protocol ?? "HTTP").toUpperCase();
             if (protocol === "HTTP") {
                 const actions = (props.defaultActions ?? []) as Props[];
                 if (!actions.length || actions.some((a) => a.type !== "redirect")) report(`${listenerLabel(props)} serves plain HTTP`);
                 return;
             }
-            if (protocol !== "HTTPS") return;
+            if (protocol !== "HTTPS" || isSyncEntrance(args.urn)) return;
             const ma = (props.mutualAuthentication ?? {}) as Props;
             if (ma.mode !== "verify" || !ma.trustStoreArn) report(`${listenerLabel(props)} does not verify client certificates (mutual authentication ${ma.mode ?? "off"})`);
         }),

@@ -1,0 +1,5 @@
+export * from "./broker";
+export * from "./config";
+export * from "./assigner";
+export * from "./pods";
+export * from "./site";

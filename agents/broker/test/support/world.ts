@@ -1,0 +1,163 @@
+import * as http from "node:http";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConsulApi } from "@globalgrid/common/src/consul";
+import { startConsulApiServer, type ConsulApiServer } from "@globalgrid/common/src/testing/consul-api-server";
+import { Broker } from "../../src/broker";
+import { parseBrokerConfig, type BrokerConfig, type BrokerConfigInput } from "../../src/config";
+import { silentLogger } from "../../src/log";
+import { startKubePodsServer, type KubePodsServer } from "./kube-pods-server";
+import { startRuntimeFake, type RuntimeFake } from "./runtime-fake";
+
+/**
+ * One data center for the broker's tests: the Kubernetes API (pods, with a ReplicaSet keeping the
+ * pool full), the region's Consul (mTLS, ACLs on, the broker's auth method), a runtime per pod,
+ * and brokers started from a config parsed by the broker's own parser.
+ */
+
+export const NAMESPACE = "dc-fra1";
+export const POOL = { "app.kubernetes.io/name": "warm-pool", "app.kubernetes.io/component": "warm-pool", "globalgrid.dev/pool": "warm" };
+export const RUNTIME_PODS = { "app.kubernetes.io/name": "warm-pool", "app.kubernetes.io/component": "warm-pool" };
+export const CONSUL_NODE = "fra1-warm-pool";
+
+export interface World {
+    kube: KubePodsServer;
+    consul: ConsulApiServer;
+    runtimes: Map<string, RuntimeFake>;
+    config: BrokerConfig;
+    brokers: { broker: Broker; port: number; consul: ConsulApi }[];
+    startBroker(name: string): Promise<{ broker: Broker; port: number; consul: ConsulApi }>;
+    close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+    const s = http.createServer();
+    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+}
+
+export async function startWorld(opts: { pool: number; config?: Partial<BrokerConfigInput> & { sites?: Partial<BrokerConfigInput["sites"]> } }): Promise<World> {
+    const kube = await startKubePodsServer(NAMESPACE);
+    const consul = await startConsulApiServer({ datacenter: "fra" });
+    const dir = mkdtempSync(join(tmpdir(), "broker-test-"));
+    writeFileSync(join(dir, "ca.crt"), consul.ca.certPem);
+    writeFileSync(join(dir, "tls.crt"), consul.clientCert.certPem);
+    writeFileSync(join(dir, "tls.key"), consul.clientCert.keyPem);
+    writeFileSync(join(dir, "token"), "broker-sa-token");
+    consul.authMethods.set("data-centers", {
+        bearerTokens: new Set(["broker-sa-token"]),
+        rules: [
+            { resource: "service", prefix: "site-", policy: "write" },
+            { resource: "node", prefix: CONSUL_NODE, policy: "write" },
+        ],
+        maxTokenTtlMs: 3600_000,
+    });
+    const runtimePort = await freePort();
+    const runtimes = new Map<string, RuntimeFake>();
+    const starting: Promise<unknown>[] = [];
+    kube.onCreate = (pod) => {
+        const p = startRuntimeFake(pod.metadata!.name!, pod.status!.podIP!, runtimePort).then((r) => void runtimes.set(r.pod, r));
+        starting.push(p);
+        return p;
+    };
+    kube.onDelete = (pod) => runtimes.get(pod.metadata!.name!)?.kill();
+    kube.keep(POOL, POOL, opts.pool);
+    await Promise.all(starting);
+    await eventually(() => kube.pods().every((p) => p.status?.conditions?.[0]?.status === "True"), 5000, "pool ready");
+
+    const config = parseBrokerConfig({
+        dataCenter: "fra1",
+        namespace: NAMESPACE,
+        pool: { selector: POOL, runtimePods: RUNTIME_PODS, detach: { label: "globalgrid.dev/pool", value: "site" } },
+        runtime: { port: runtimePort, loadTimeoutSeconds: 5, requestTimeoutSeconds: 5 },
+        recycleMinutes: 60,
+        drainSeconds: 5,
+        resyncSeconds: 0.2,
+        claimTimeoutSeconds: 2,
+        retryAfterSeconds: 2,
+        listen: { port: 1, metricsPort: 2 },
+        consul: {
+            access: {
+                address: consul.address,
+                datacenter: "fra",
+                tls: { caFile: join(dir, "ca.crt"), certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), serverName: consul.serverName },
+                login: { authMethod: "data-centers", bearerTokenFile: join(dir, "token") },
+            },
+            node: CONSUL_NODE,
+        },
+        ...opts.config,
+        sites: { maxInFlightPerPod: 1000, ...opts.config?.sites },
+    });
+
+    const world: World = {
+        kube,
+        consul,
+        runtimes,
+        config,
+        brokers: [],
+        async startBroker(name) {
+            const api = new ConsulApi(config.consul.access);
+            const broker = new Broker(config, { kubeConfig: kube.kubeConfig(), consul: api, log: silentLogger, name });
+            const { port } = await broker.start("127.0.0.1", { port: 0, metricsPort: 0 });
+            const b = { broker, port, consul: api };
+            world.brokers.push(b);
+            return b;
+        },
+        async close() {
+            for (const b of world.brokers) {
+                b.broker.crash();
+                b.consul.close();
+            }
+            for (const r of runtimes.values()) r.kill();
+            await kube.close();
+            await consul.close();
+        },
+    };
+    return world;
+}
+
+export interface Answer {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: any;
+    ms: number;
+}
+
+/** One request to a broker as the load balancer sends it. */
+export function request(port: number, site: string | undefined, path = "/", timeoutMs = 15_000): Promise<Answer> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const req = http.get({ host: "127.0.0.1", port, path, headers: site ? { "x-globalgrid-site": site } : {}, agent: false, timeout: timeoutMs }, (res) => {
+            let text = "";
+            res.on("data", (c) => (text += c));
+            res.on("end", () => {
+                let body: any = text;
+                try {
+                    body = JSON.parse(text);
+                } catch {
+                    /* not JSON */
+                }
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: Date.now() - started });
+            });
+            res.on("error", reject);
+        });
+        req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        req.on("error", reject);
+    });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` is truthy (or fails after `ms`). */
+export async function eventually<T>(check: () => T | Promise<T>, ms = 8000, what = "condition"): Promise<T> {
+    const until = Date.now() + ms;
+    for (;;) {
+        const v = await check();
+        if (v) return v;
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await sleep(25);
+    }
+}

@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import { gcpLabels } from "../labels";
+import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
+import { layout } from "./cidr";
+import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
+import type { SyncPathArgs, SyncPathFrontend } from "./sync-path";
+
+/** Longer than the broker's request timeout (60 s), so the broker, not the proxy, answers a slow site. */
+const BACKEND_TIMEOUT_SECONDS = 75;
+
+/**
+ * GCP: a global external Application Load Balancer (EXTERNAL_MANAGED) per data center. TLS ends
+ * at the HTTPS proxy with a Google-managed Certificate Manager certificate for `<dc>.sync.<domain>`
+ * (DNS authorization: a CNAME in the world's zone, so the certificate is issued before traffic
+ * arrives), served through a certificate map; an SSL policy holds TLS >= 1.2. The backend service
+ * speaks HTTP to the broker pods through the zonal NEG the GKE NEG controller creates for the broker
+ * Service in the data center's zone; Google encrypts the front end to backend hop inside its network.
+ * A firewall rule admits the front ends and health checkers (130.211.0.0/22, 35.191.0.0/16) to the
+ * broker port on the cluster's pod range only.
+ */
+export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent: pulumi.Resource): SyncPathFrontend {
+    const { names, region, dataCenter: dc, host } = args;
+    const project = args.world.gcpProject;
+    const p = `${dc.name}-sync`;
+    const opts = { parent };
+    const labels = gcpLabels("sync-load-balancer", args.placement);
+    const n = (suffix: string) => names.syncGcpResource(dc.name, suffix);
+    if (args.entrance.exposure.kind !== "neg") throw new Error(`${dc.name}: the GCP synchronous path needs the broker behind a NEG`);
+    const negName = args.entrance.exposure.negName;
+
+    const healthCheck = new gcp.compute.HealthCheck(
+        `${p}-hc`,
+        {
+            name: n("hc"),
+            project,
+            description: `${dc.name} broker health`,
+            checkIntervalSec: 5,
+            timeoutSec: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 2,
+            httpHealthCheck: { portSpecification: "USE_SERVING_PORT", requestPath: BROKER_HEALTH_PATH },
+            logConfig: { enable: true },
+        },
+        opts,
+    );
+    new gcp.compute.Firewall(
+        `${p}-fw`,
+        {
+            name: n("fw"),
+            project,
+            network: args.global.network.id,
+            description: `Google front ends and health checks to ${dc.name}'s broker`,
+            direction: "INGRESS",
+            sourceRanges: GOOGLE_FRONT_END_RANGES,
+            destinationRanges: [layout.gkePods(region.cidr)],
+            allows: [{ protocol: "tcp", ports: [String(BROKER_PORT)] }],
+            logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+        },
+        opts,
+    );
+    const backend = new gcp.compute.BackendService(
+        `${p}-be`,
+        {
+            name: n("be"),
+            project,
+            description: `${dc.name} broker (synchronous path)`,
+            loadBalancingScheme: "EXTERNAL_MANAGED",
+            protocol: "HTTP",
+            timeoutSec: BACKEND_TIMEOUT_SECONDS,
+            connectionDrainingTimeoutSec: BACKEND_TIMEOUT_SECONDS,
+            healthChecks: healthCheck.id,
+            // The NEG controller names the zone's NEG after the broker Service's annotation.
+            backends: [{ group: `projects/${project}/zones/${dc.zone}/networkEndpointGroups/${negName}`, balancingMode: "RATE", maxRatePerEndpoint: 1000 }],
+            logConfig: { enable: true, sampleRate: 0.1 },
+        },
+        { parent, dependsOn: [args.broker.service] },
+    );
+    const urlMap = new gcp.compute.URLMap(`${p}-um`, { name: n("um"), project, description: `${dc.name} synchronous path`, defaultService: backend.id }, opts);
+
+    const dnsAuth = new gcp.certificatemanager.DnsAuthorization(
+        `${p}-dns-auth`,
+        { name: n("dns-auth"), project, location: "global", domain: host, description: `proves control of ${host} for its managed certificate`, labels },
+        opts,
+    );
+    const record = dnsAuth.dnsResourceRecords.apply((rs) => {
+        if (!rs?.[0]) throw new Error(`${dc.name}: the DNS authorization for ${host} returned no record`);
+        return rs[0];
+    });
+    new gcp.dns.RecordSet(
+        `${p}-dns-auth`,
+        { name: record.name, project, managedZone: args.global.dnsZone.name, type: record.type, ttl: 300, rrdatas: [record.data] },
+        opts,
+    );
+    const certificate = new gcp.certificatemanager.Certificate(
+        `${p}-cert`,
+        { name: n("cert"), project, location: "global", description: host, scope: "DEFAULT", managed: { domains: [host], dnsAuthorizations: [dnsAuth.id] }, labels },
+        opts,
+    );
+    const certMap = new gcp.certificatemanager.CertificateMap(`${p}-cert-map`, { name: n("cert-map"), project, description: `${dc.name} synchronous path`, labels }, opts);
+    new gcp.certificatemanager.CertificateMapEntry(
+        `${p}-cert-map-entry`,
+        { name: n("cert-entry"), project, map: certMap.name, hostname: host, certificates: [certificate.id], labels },
+        opts,
+    );
+    const sslPolicy = new gcp.compute.SSLPolicy(`${p}-ssl`, { name: n("ssl"), project, minTlsVersion: "TLS_1_2", profile: "MODERN" }, opts);
+    const proxy = new gcp.compute.TargetHttpsProxy(
+        `${p}-proxy`,
+        {
+            name: n("proxy"),
+            project,
+            description: `public TLS entrance of ${dc.name}'s synchronous path`,
+            urlMap: urlMap.id,
+            certificateMap: pulumi.interpolate`//certificatemanager.googleapis.com/${certMap.id}`,
+            sslPolicy: sslPolicy.id,
+        },
+        opts,
+    );
+    const address = new gcp.compute.GlobalAddress(`${p}-ip`, { name: n("ip"), project, ipVersion: "IPV4", addressType: "EXTERNAL", labels }, opts);
+    new gcp.compute.GlobalForwardingRule(
+        `${p}-fr`,
+        { name: n("fr"), project, target: proxy.id, ipAddress: address.address, ipProtocol: "TCP", portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED", labels },
+        opts,
+    );
+    const dnsRecord = new gcp.dns.RecordSet(`${p}-dns`, { name: `${host}.`, project, managedZone: args.global.dnsZone.name, type: "A", ttl: 300, rrdatas: [address.address] }, opts);
+    return { address: address.address, dnsRecord };
+}

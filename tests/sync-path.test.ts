@@ -1,0 +1,225 @@
+import { strict as assert } from "assert";
+import { parseBrokerConfig } from "../agents/broker/src/config";
+import type { GraphIndex } from "../engine/graph";
+import type { RecordedResource } from "../engine/recorder";
+import { at } from "../engine/values";
+import { loadWorldDocument } from "../engine/stack-config";
+import { parseWorld } from "../components/config/load";
+import { allDataCenters, allRegions, type DataCenter, type World } from "../components/config/model";
+import { Names } from "../components/naming";
+import { layout } from "../components/network/cidr";
+import { GOOGLE_FRONT_END_RANGES } from "../components/network/mtls-load-balancer";
+import { BROKER_HEALTH_PATH, BROKER_PORT } from "../components/workloads/broker";
+import { STACKS, stackGraph } from "./support/stacks";
+
+/**
+ * The synchronous path of every data center, as the program registers it: DNS name > TLS load
+ * balancer > broker Service > broker pods, the broker's NetworkPolicy narrowed to the load
+ * balancer's sources, and the broker's rendered config accepted by the broker's own parser.
+ */
+
+type Obj = Record<string, any>;
+const SYNC = "globalgrid:network:SyncPath";
+const RECORD = "gcp:dns/recordSet:RecordSet";
+
+function view(g: GraphIndex, dc: DataCenter) {
+    const tier = g.get("globalgrid:tier:DataCenter", dc.name);
+    const path = g.get(SYNC, `${dc.name}-sync`);
+    const lb = g.descendants(path.urn);
+    const all = g.descendants(tier.urn);
+    const one = (rs: RecordedResource[], type: string, pred: (r: RecordedResource) => boolean = () => true): RecordedResource => {
+        const hits = rs.filter((r) => r.type === type && pred(r));
+        assert.equal(hits.length, 1, `${dc.name}: one ${type}, found ${hits.length}`);
+        return hits[0];
+    };
+    const k8s = (type: string, name: string) => one(all, type, (r) => at(r.inputs, "metadata.name") === name);
+    return { tier, path, lb, all, one, k8s };
+}
+const deps = (r: RecordedResource, prop: string) => r.propertyDependencies[prop] ?? [];
+
+describe("synchronous path: DNS > TLS load balancer > broker", () => {
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            const world: World = parseWorld(loadWorldDocument(stack));
+            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const regionOf = (dc: DataCenter) => allRegions(world).find((r) => r.name === dc.region)!;
+            const dcs = allDataCenters(world);
+
+            it("gives every data center one entrance below its tier, named <dc>.sync.<domain> in the world's zone", async () => {
+                const g = await stackGraph(stack);
+                const zone = g.get("gcp:dns/managedZone:ManagedZone", "dns-zone");
+                assert.equal(g.ofType(SYNC).length, dcs.length);
+                for (const dc of dcs) {
+                    const v = view(g, dc);
+                    assert.equal(v.path.parent, v.tier.urn);
+                    assert.equal(v.path.outputs.host, `${dc.name}.sync.${world.domain}`);
+                    const a = v.one(v.lb, RECORD, (r) => r.inputs.name === `${dc.name}.sync.${world.domain}.`);
+                    assert.equal(a.inputs.managedZone, zone.outputs.name);
+                    assert.deepEqual(a.inputs.rrdatas, [regionOf(dc).cloud === "gcp" ? v.one(v.lb, "gcp:compute/globalAddress:GlobalAddress").outputs.address : `${v.path.outputs.address}.`]);
+                    assert.equal(a.inputs.type, regionOf(dc).cloud === "gcp" ? "A" : "CNAME");
+                }
+            });
+
+            it("exposes the broker through a Service the load balancer can reach: a NEG in the data center's zone on GKE, a Local node port on EKS", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of dcs) {
+                    const v = view(g, dc);
+                    const svc = v.k8s("kubernetes:core/v1:Service", "broker");
+                    const deployment = v.k8s("kubernetes:apps/v1:Deployment", "broker");
+                    const podLabels = at(deployment.inputs, "spec.template.metadata.labels") as Obj;
+                    for (const [k, val] of Object.entries(at(svc.inputs, "spec.selector") as Obj)) assert.equal(podLabels[k], val, `${dc.name}: Service selects the broker pods`);
+                    assert.deepEqual(at(svc.inputs, "spec.ports"), [{ name: "http", port: BROKER_PORT, targetPort: BROKER_PORT, protocol: "TCP" }]);
+                    const ports = (at(deployment.inputs, "spec.template.spec.containers") as Obj[])[0].ports as Obj[];
+                    assert.ok(ports.some((p) => p.containerPort === BROKER_PORT));
+                    if (regionOf(dc).cloud === "gcp") {
+                        assert.equal(at(svc.inputs, "spec.type"), "ClusterIP");
+                        const neg = JSON.parse((at(svc.inputs, "metadata.annotations") as Obj)["cloud.google.com/neg"]);
+                        assert.deepEqual(neg, { exposed_ports: { [String(BROKER_PORT)]: { name: names.brokerNeg(dc.name) } } });
+                        assert.equal((at(deployment.inputs, "spec.template.spec.nodeSelector") as Obj)["topology.kubernetes.io/zone"], dc.zone, `${dc.name}: broker pods stay in the NEG's zone`);
+                    } else {
+                        assert.equal(at(svc.inputs, "spec.type"), "NodePort");
+                        assert.equal(at(svc.inputs, "spec.externalTrafficPolicy"), "Local");
+                    }
+                }
+            });
+
+            it("GCP: a global external ALB with a managed certificate for the host, TLS >= 1.2, HTTP health checks on the broker, backends only the broker's NEG", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of dcs.filter((d) => regionOf(d).cloud === "gcp")) {
+                    const v = view(g, dc);
+                    const host = `${dc.name}.sync.${world.domain}`;
+                    const fr = v.one(v.lb, "gcp:compute/globalForwardingRule:GlobalForwardingRule");
+                    const proxy = v.one(v.lb, "gcp:compute/targetHttpsProxy:TargetHttpsProxy");
+                    const urlMap = v.one(v.lb, "gcp:compute/uRLMap:URLMap");
+                    const backend = v.one(v.lb, "gcp:compute/backendService:BackendService");
+                    const hc = v.one(v.lb, "gcp:compute/healthCheck:HealthCheck");
+                    assert.deepEqual([fr.inputs.portRange, fr.inputs.loadBalancingScheme, fr.inputs.target], ["443", "EXTERNAL_MANAGED", proxy.id]);
+                    assert.equal(proxy.inputs.urlMap, urlMap.id);
+                    assert.equal(urlMap.inputs.defaultService, backend.id);
+                    assert.equal(v.one(v.lb, "gcp:compute/sSLPolicy:SSLPolicy").inputs.minTlsVersion, "TLS_1_2");
+                    assert.deepEqual(deps(proxy, "sslPolicy"), [v.one(v.lb, "gcp:compute/sSLPolicy:SSLPolicy").urn]);
+
+                    const map = v.one(v.lb, "gcp:certificatemanager/certificateMap:CertificateMap");
+                    assert.equal(proxy.inputs.certificateMap, `//certificatemanager.googleapis.com/${map.id}`);
+                    const entry = v.one(v.lb, "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry");
+                    const cert = v.one(v.lb, "gcp:certificatemanager/certificate:Certificate");
+                    const auth = v.one(v.lb, "gcp:certificatemanager/dnsAuthorization:DnsAuthorization");
+                    assert.deepEqual([entry.inputs.map, entry.inputs.hostname, entry.inputs.certificates], [map.outputs.name, host, [cert.id]]);
+                    assert.deepEqual(cert.inputs.managed, { domains: [host], dnsAuthorizations: [auth.id] });
+                    assert.equal(auth.inputs.domain, host);
+                    const challenge = (auth.outputs.dnsResourceRecords as Obj[])[0];
+                    const authRecord = v.one(v.lb, RECORD, (r) => r.inputs.name === challenge.name);
+                    assert.deepEqual([authRecord.inputs.type, authRecord.inputs.rrdatas], [challenge.type, [challenge.data]]);
+
+                    assert.deepEqual([backend.inputs.loadBalancingScheme, backend.inputs.protocol, backend.inputs.healthChecks], ["EXTERNAL_MANAGED", "HTTP", hc.id]);
+                    assert.deepEqual(
+                        (backend.inputs.backends as Obj[]).map((b) => b.group),
+                        [`projects/${world.gcpProject}/zones/${dc.zone}/networkEndpointGroups/${names.brokerNeg(dc.name)}`],
+                    );
+                    assert.ok(backend.dependencies.includes(v.k8s("kubernetes:core/v1:Service", "broker").urn), "the backend waits for the Service whose NEG it uses");
+                    assert.deepEqual(hc.inputs.httpHealthCheck, { portSpecification: "USE_SERVING_PORT", requestPath: BROKER_HEALTH_PATH });
+
+                    // the NEG controller is part of GKE's HttpLoadBalancing add-on: it must not be disabled
+                    const cluster = g.descendants(g.get("globalgrid:tier:Region", dc.region).urn).find((r) => r.type === "gcp:container/cluster:Cluster")!;
+                    assert.notEqual((at(cluster.inputs, "addonsConfig") as Obj | undefined)?.httpLoadBalancing?.disabled, true, `${dc.region}: HttpLoadBalancing add-on`);
+
+                    const fw = v.one(v.lb, "gcp:compute/firewall:Firewall");
+                    assert.deepEqual(fw.inputs.sourceRanges, GOOGLE_FRONT_END_RANGES);
+                    assert.deepEqual(fw.inputs.destinationRanges, [layout.gkePods(regionOf(dc).cidr)]);
+                    assert.deepEqual(fw.inputs.allows, [{ protocol: "tcp", ports: [String(BROKER_PORT)] }]);
+                }
+            });
+
+            it("AWS: an internet-facing ALB in the region VPC's public subnets, ACM certificate validated through the world's zone, broker node port targets", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of dcs.filter((d) => regionOf(d).cloud === "aws")) {
+                    const v = view(g, dc);
+                    const region = regionOf(dc);
+                    const host = `${dc.name}.sync.${world.domain}`;
+                    const alb = v.one(v.lb, "aws:lb/loadBalancer:LoadBalancer");
+                    const listener = v.one(v.lb, "aws:lb/listener:Listener");
+                    const tg = v.one(v.lb, "aws:lb/targetGroup:TargetGroup");
+                    const cert = v.one(v.lb, "aws:acm/certificate:Certificate");
+                    const validation = v.one(v.lb, "aws:acm/certificateValidation:CertificateValidation");
+                    assert.deepEqual([alb.inputs.internal, alb.inputs.loadBalancerType, alb.inputs.name], [false, "application", names.syncLoadBalancer(dc.name)]);
+                    const publicSubnets = g.descendants(g.get("globalgrid:tier:Region", region.name).urn).filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name.includes("-public-"));
+                    assert.deepEqual([...(alb.inputs.subnets as string[])].sort(), publicSubnets.map((s) => s.id).sort());
+                    assert.deepEqual(publicSubnets.map((s) => s.inputs.cidrBlock).sort(), region.zones.map((z) => layout.awsPublic(region.cidr, z)).sort());
+
+                    assert.deepEqual([listener.inputs.port, listener.inputs.protocol, listener.inputs.loadBalancerArn], [443, "HTTPS", alb.outputs.arn]);
+                    assert.match(String(listener.inputs.sslPolicy), /^ELBSecurityPolicy-TLS13-1-2/);
+                    assert.equal(listener.inputs.certificateArn, cert.outputs.arn);
+                    assert.ok(deps(listener, "certificateArn").includes(validation.urn), "the listener waits for the certificate's validation");
+                    assert.deepEqual(listener.inputs.defaultActions, [{ type: "forward", targetGroupArn: tg.outputs.arn }]);
+                    assert.deepEqual([cert.inputs.domainName, cert.inputs.validationMethod], [host, "DNS"]);
+                    const opt = (cert.outputs.domainValidationOptions as Obj[])[0];
+                    const vrec = v.one(v.lb, RECORD, (r) => r.inputs.name === opt.resourceRecordName);
+                    assert.deepEqual([vrec.inputs.type, vrec.inputs.rrdatas, vrec.inputs.managedZone], [opt.resourceRecordType, [opt.resourceRecordValue], g.get("gcp:dns/managedZone:ManagedZone", "dns-zone").outputs.name]);
+                    assert.deepEqual(validation.inputs.validationRecordFqdns, [String(opt.resourceRecordName).replace(/\.$/, "")]);
+
+                    const svc = v.k8s("kubernetes:core/v1:Service", "broker");
+                    const nodePort = (at(svc.outputs, "spec.ports") as Obj[])[0].nodePort;
+                    assert.ok(nodePort >= 30000 && nodePort <= 32767);
+                    assert.deepEqual([tg.inputs.port, tg.inputs.protocol, tg.inputs.targetType], [nodePort, "HTTP", "instance"]);
+                    assert.equal((tg.inputs.healthCheck as Obj).path, BROKER_HEALTH_PATH);
+                    const sg = v.one(v.lb, "aws:ec2/securityGroup:SecurityGroup");
+                    assert.deepEqual(sg.inputs.egress, [{ description: "broker node port", protocol: "tcp", fromPort: nodePort, toPort: nodePort, cidrBlocks: [region.cidr] }]);
+                    const nodeRule = v.one(v.lb, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+                    assert.deepEqual([nodeRule.inputs.referencedSecurityGroupId, nodeRule.inputs.fromPort, nodeRule.inputs.toPort], [sg.id, nodePort, nodePort]);
+                    const attach = v.one(v.lb, "aws:autoscaling/attachment:Attachment");
+                    assert.equal(attach.inputs.lbTargetGroupArn, tg.outputs.arn);
+                }
+            });
+
+            it("narrows the broker's ingress to the load balancer's sources (GFE ranges; the ALB's public subnets) on the broker port", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of dcs) {
+                    const v = view(g, dc);
+                    const region = regionOf(dc);
+                    const policy = v.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "broker");
+                    const ingress = at(policy.inputs, "spec.ingress") as Obj[];
+                    const want = region.cloud === "gcp" ? GOOGLE_FRONT_END_RANGES : region.zones.map((z) => layout.awsPublic(region.cidr, z));
+                    assert.deepEqual(ingress, [{ from: want.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] }], dc.name);
+                    const brokerLabels = at(v.k8s("kubernetes:apps/v1:Deployment", "broker").inputs, "spec.template.metadata.labels") as Obj;
+                    for (const [k, val] of Object.entries(at(policy.inputs, "spec.podSelector.matchLabels") as Obj)) assert.equal(brokerLabels[k], val);
+                }
+            });
+
+            it("renders a broker config the broker's own parser accepts, consistent with the pool, the Service and the mounts", async () => {
+                const g = await stackGraph(stack);
+                for (const dc of dcs) {
+                    const v = view(g, dc);
+                    const cm = v.k8s("kubernetes:core/v1:ConfigMap", "broker");
+                    const config = parseBrokerConfig(JSON.parse((at(cm.inputs, "data") as Obj)["broker.json"]));
+                    const pool = v.k8s("kubernetes:apps/v1:Deployment", "warm-pool");
+                    assert.deepEqual(config.pool.selector, at(pool.inputs, "spec.selector.matchLabels"));
+                    assert.equal(config.namespace, names.dataCenterNamespace(dc.name));
+                    assert.equal(config.dataCenter, dc.name);
+                    assert.equal(config.listen.port, BROKER_PORT);
+                    assert.equal(config.recycleMinutes, dc.warmPool.recycleMinutes);
+                    assert.ok(config.drainSeconds >= config.runtime.requestTimeoutSeconds, "a draining pod outlives the longest request");
+                    assert.equal(config.consul.access.address, `https://${names.controlPlaneHost(dc.region)}:443`);
+                    assert.equal(config.consul.access.datacenter, dc.region);
+
+                    // every file the config names is mounted into the broker container
+                    const deployment = v.k8s("kubernetes:apps/v1:Deployment", "broker");
+                    const spec = at(deployment.inputs, "spec.template.spec") as Obj;
+                    const c = (spec.containers as Obj[])[0];
+                    const mountOf = (file: string) => (c.volumeMounts as Obj[]).find((m) => file.startsWith(`${m.mountPath}/`));
+                    const volumeOf = (file: string) => (spec.volumes as Obj[]).find((vol) => vol.name === mountOf(file)?.name);
+                    for (const file of [config.consul.access.tls.certFile, config.consul.access.tls.keyFile, config.consul.access.tls.caFile!]) {
+                        assert.equal(volumeOf(file)?.secret?.secretName, "control-plane-client-tls", `${dc.name}: ${file}`);
+                    }
+                    const login = volumeOf(config.consul.access.login.bearerTokenFile);
+                    const token = (login?.projected?.sources as Obj[] | undefined)?.find((s) => s.serviceAccountToken)?.serviceAccountToken;
+                    assert.equal(token?.audience, names.controlPlaneHost(dc.region), `${dc.name}: the login token's audience is the control plane`);
+                    assert.ok(c.args.includes(`--config=${mountOf("/etc/broker/broker.json")?.mountPath}/broker.json`));
+                    assert.deepEqual(
+                        (c.env as Obj[]).find((e) => e.name === "POD_NAME"),
+                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                    );
+                }
+            });
+        });
+    }
+});
