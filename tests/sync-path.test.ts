@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { loginAudience } from "../components/workloads/consul/acl-bootstrap";
 import { parseBrokerConfig } from "../agents/broker/src/config";
 import type { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
@@ -212,7 +213,7 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
                     }
                     const login = volumeOf(config.consul.access.login.bearerTokenFile);
                     const token = (login?.projected?.sources as Obj[] | undefined)?.find((s) => s.serviceAccountToken)?.serviceAccountToken;
-                    assert.equal(token?.audience, names.controlPlaneHost(dc.region), `${dc.name}: the login token's audience is the control plane`);
+                    assert.equal(token?.audience, loginAudience(names.controlPlaneHost(dc.region)), `${dc.name}: the login token's audience is the region's auth method`);
                     assert.ok(c.args.includes(`--config=${mountOf("/etc/broker/broker.json")?.mountPath}/broker.json`));
                     assert.deepEqual(
                         (c.env as Obj[]).find((e) => e.name === "POD_NAME"),
