@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { bindLoopback, shutdown } from "./grpc-loopback";
 import * as protoLoader from "@grpc/proto-loader";
 
 /**
@@ -50,9 +51,7 @@ export class MonitoringServer {
             }
         };
         s.server.addService(service, impl);
-        s.port = await new Promise<number>((resolve, reject) =>
-            s.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-        );
+        s.port = await bindLoopback(s.server);
         return s;
     }
 
@@ -61,7 +60,7 @@ export class MonitoringServer {
     }
 
     close(): Promise<void> {
-        return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+        return shutdown(this.server);
     }
 
     /** Records a point of a subscription's metric (as Pub/Sub samples it, once a minute). */

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { bindLoopback, shutdown } from "./grpc-loopback";
 import * as protoLoader from "@grpc/proto-loader";
 
 /**
@@ -101,9 +102,7 @@ export class PubSubServer {
             Acknowledge: s.unary("Acknowledge", (r) => s.acknowledge(r)),
             ModifyAckDeadline: s.unary("ModifyAckDeadline", (r) => s.modifyAckDeadline(r)),
         });
-        s.port = await new Promise<number>((resolve, reject) =>
-            s.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
-        );
+        s.port = await bindLoopback(s.server);
         return s;
     }
 
@@ -113,7 +112,7 @@ export class PubSubServer {
     }
 
     close(): Promise<void> {
-        return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+        return shutdown(this.server);
     }
 
     /** Publishes a message to the subscription's topic. */
