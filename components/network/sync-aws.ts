@@ -5,6 +5,7 @@ import { awsTags } from "../labels";
 import { BROKER_HEALTH_PATH } from "../workloads/broker";
 import { ALB_SSL_POLICY } from "./mtls-aws";
 import type { SyncPathArgs, SyncPathFrontend } from "./sync-path";
+import { albWebAcl } from "./sync-protection";
 
 /** Longer than the broker's request timeout (60 s). */
 const IDLE_TIMEOUT_SECONDS = 75;
@@ -15,7 +16,8 @@ const IDLE_TIMEOUT_SECONDS = 75;
  * for is written to the world's Cloud DNS zone, and the listener waits for the validation) with a
  * TLS 1.2+ policy. Targets are the region cluster's system nodes on the broker Service's node port;
  * externalTrafficPolicy Local keeps the ALB node's address as the source (what the broker's
- * NetworkPolicy admits) and fails the health check on nodes without a broker pod.
+ * NetworkPolicy admits) and fails the health check on nodes without a broker pod. A regional WAF web
+ * ACL associated with the ALB limits each client IP and filters web attacks (sync-protection.ts).
  */
 export function createAwsSyncPath(args: SyncPathArgs & { host: string }, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
@@ -71,6 +73,7 @@ export function createAwsSyncPath(args: SyncPathArgs & { host: string }, parent:
         },
         opts,
     );
+    albWebAcl(`${p}-waf`, { name: `${lbName}-waf`, description: `${dc.name} synchronous path ALB`, loadBalancerArn: alb.arn, tags: tags(`${lbName}-waf`) }, opts);
     const targetGroup = new aws.lb.TargetGroup(
         `${p}-broker`,
         {

@@ -5,6 +5,7 @@ import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
 import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
 import type { SyncPathArgs, SyncPathFrontend } from "./sync-path";
+import { cloudArmorPolicy } from "./sync-protection";
 
 /** Longer than the broker's request timeout (60 s), so the broker, not the proxy, answers a slow site. */
 const BACKEND_TIMEOUT_SECONDS = 75;
@@ -17,7 +18,8 @@ const BACKEND_TIMEOUT_SECONDS = 75;
  * speaks HTTP to the broker pods through the zonal NEG the GKE NEG controller creates for the broker
  * Service in the data center's zone; Google encrypts the front end to backend hop inside its network.
  * A firewall rule admits the front ends and health checkers (130.211.0.0/22, 35.191.0.0/16) to the
- * broker port on the cluster's pod range only.
+ * broker port on the cluster's pod range only. A Cloud Armor security policy on the backend service
+ * limits each client IP and filters web attacks before requests reach the broker (sync-protection.ts).
  */
 export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
@@ -59,6 +61,7 @@ export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent:
         },
         opts,
     );
+    const armor = cloudArmorPolicy(`${p}-armor`, { name: n("armor"), project, description: `${dc.name} synchronous path: per-IP rate limit and WAF rules` }, opts);
     const backend = new gcp.compute.BackendService(
         `${p}-be`,
         {
@@ -73,6 +76,7 @@ export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent:
             // The NEG controller names the zone's NEG after the broker Service's annotation.
             backends: [{ group: `projects/${project}/zones/${dc.zone}/networkEndpointGroups/${negName}`, balancingMode: "RATE", maxRatePerEndpoint: 1000 }],
             logConfig: { enable: true, sampleRate: 0.1 },
+            securityPolicy: armor.id,
         },
         { parent, dependsOn: [args.broker.service] },
     );

@@ -75,6 +75,49 @@ export const syncEntranceBackends: StackValidationPolicy = {
     },
 };
 
+const SECURITY_POLICY = "gcp:compute/securityPolicy:SecurityPolicy";
+const LOAD_BALANCERS = ["aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"];
+const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
+const WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation";
+
+/** A per-client-IP rate rule: Cloud Armor throttle / rate-based ban keyed on IP, or an AWS WAF rate-based statement on IP. */
+const armorRateRule = (rule: Props) => ["throttle", "rate_based_ban"].includes(rule.action) && rule.preview !== true && rule.rateLimitOptions?.enforceOnKey === "IP";
+const wafRateRule = (rule: Props) => rule.statement?.rateBasedStatement !== undefined && (rule.statement.rateBasedStatement.aggregateKeyType ?? "IP") === "IP" && rule.action?.block !== undefined;
+
+export const syncEntranceProtected: StackValidationPolicy = {
+    name: "sync-entrance-protected",
+    description:
+        "Every synchronous-path entrance has web protection with a per-client-IP rate limit: GCP backend services of a SyncPath carry a Cloud Armor security policy of the stack with a throttle or rate-based-ban rule keyed on IP; AWS load balancers of a SyncPath are associated with a WAF web ACL of the stack with an IP rate-based blocking rule.",
+    enforcementLevel: "mandatory",
+    remediationSteps: "Create the entrance through components/network/sync-protection.ts (cloudArmorPolicy on the backend service's securityPolicy; albWebAcl with the ALB's ARN).",
+    validateStack: (args, report) => {
+        const policies = args.resources.filter((r) => r.type === SECURITY_POLICY);
+        const acls = args.resources.filter((r) => r.type === WEB_ACL);
+        const associations = args.resources.filter((r) => r.type === WEB_ACL_ASSOCIATION);
+        for (const backend of args.resources.filter((r) => r.type === BACKEND && isSyncEntrance(r.urn))) {
+            const label = `sync entrance backend "${backend.props.name ?? backend.name}"`;
+            if (!backend.props.securityPolicy && !(backend.propertyDependencies.securityPolicy ?? []).length) {
+                report(`${label} has no Cloud Armor security policy`, backend.urn);
+                continue;
+            }
+            const policy = (backend.propertyDependencies.securityPolicy ?? []).find((d) => policies.includes(d)) ?? policies.find((p) => p.props.name === lastSegment(backend.props.securityPolicy));
+            if (!policy) report(`${label} uses a security policy that is not in the stack`, backend.urn);
+            else if (!((policy.props.rules ?? []) as Props[]).some(armorRateRule)) report(`${label}: security policy "${policy.props.name}" has no per-IP rate limit`, backend.urn);
+        }
+        for (const lb of args.resources.filter((r) => LOAD_BALANCERS.includes(r.type) && isSyncEntrance(r.urn))) {
+            const label = `sync entrance load balancer "${lb.props.name ?? lb.name}"`;
+            const association = associations.find((a) => (lb.props.arn !== undefined && a.props.resourceArn === lb.props.arn) || (a.propertyDependencies.resourceArn ?? []).includes(lb));
+            if (!association) {
+                report(`${label} has no WAF web ACL association`, lb.urn);
+                continue;
+            }
+            const acl = (association.propertyDependencies.webAclArn ?? []).find((d) => acls.includes(d)) ?? acls.find((a) => a.props.arn === association.props.webAclArn);
+            if (!acl) report(`${label} is associated with a web ACL that is not in the stack`, lb.urn);
+            else if (acl.props.scope !== "REGIONAL" || !((acl.props.rules ?? []) as Props[]).some(wafRateRule)) report(`${label}: web ACL "${acl.props.name}" is not regional with a per-IP rate-based rule`, lb.urn);
+        }
+    },
+};
+
 const OPEN = new Set(["0.0.0.0/0", "::/0"]);
 
 export const noOpenIngress: ResourceValidationPolicy = {
@@ -91,4 +134,4 @@ export const noOpenIngress: ResourceValidationPolicy = {
     }),
 };
 
-export const syncPathPolicies = [syncEntranceBackends, noOpenIngress];
+export const syncPathPolicies = [syncEntranceBackends, syncEntranceProtected, noOpenIngress];

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { awsListenerMtls, gcpProxyMtls } from "../rules/load-balancers";
-import { isSyncEntrance, noOpenIngress, syncEntranceBackends } from "../rules/sync-path";
+import { isSyncEntrance, noOpenIngress, syncEntranceBackends, syncEntranceProtected } from "../rules/sync-path";
 import { K8S, res, violations } from "./support/fixtures";
 
 /** The synchronous path's public entrances: exempt from mTLS, and for that only ever in front of a broker. */
@@ -33,6 +33,39 @@ function awsEntrance(foreignTarget: boolean) {
     return [path, other, tg, listener];
 }
 
+const ARMOR = "gcp:compute/securityPolicy:SecurityPolicy";
+const ALB = "aws:lb/loadBalancer:LoadBalancer";
+const ACL = "aws:wafv2/webAcl:WebAcl";
+const ACL_ASSOC = "aws:wafv2/webAclAssociation:WebAclAssociation";
+
+const throttle = { action: "throttle", priority: 1000, rateLimitOptions: { enforceOnKey: "IP", rateLimitThreshold: { count: 3000, intervalSec: 60 } } };
+const allowAll = { action: "allow", priority: 2147483647 };
+
+/** a GCP sync backend, with or without a security policy (and that policy's rules) */
+function armoredBackend(rules: Record<string, unknown>[] | undefined) {
+    const path = res(SYNC, "fra1-sync", {});
+    const armor = under(path, ARMOR, "fra1-sync-armor", { name: "gg-fra1-sync-armor", rules: rules ?? [] });
+    const be = under(
+        path,
+        BACKEND,
+        "fra1-sync-be",
+        { name: "gg-fra1-sync-be", ...(rules ? { securityPolicy: "projects/p/global/securityPolicies/gg-fra1-sync-armor" } : {}) },
+        rules ? { propertyDependencies: { securityPolicy: [armor.urn] } } : {},
+    );
+    return [path, armor, be];
+}
+
+/** an AWS sync ALB, associated (or not) with a web ACL of the given rules */
+function wafAlb(rules: Record<string, unknown>[] | undefined, scope = "REGIONAL") {
+    const path = res(SYNC, "was1-sync", {});
+    const alb = under(path, ALB, "was1-sync-alb", { name: "gg-was1-sync", arn: "arn:aws:elasticloadbalancing:x:1:loadbalancer/app/gg-was1-sync/1" });
+    const acl = under(path, ACL, "was1-sync-waf", { name: "gg-was1-sync-waf", arn: "arn:aws:wafv2:x:1:regional/webacl/gg-was1-sync-waf/1", scope, rules: rules ?? [] });
+    const assoc = under(path, ACL_ASSOC, "was1-sync-waf", { resourceArn: alb.inputs.arn, webAclArn: acl.inputs.arn });
+    return rules ? [path, alb, acl, assoc] : [path, alb, acl];
+}
+const rateRule = { name: "per-ip-rate", action: { block: {} }, statement: { rateBasedStatement: { aggregateKeyType: "IP", limit: 3000 } } };
+const managedRule = { name: "AWSManagedRulesCommonRuleSet", overrideAction: { none: {} }, statement: { managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesCommonRuleSet" } } };
+
 describe("policies: synchronous path entrances", () => {
     it("recognises a sync entrance by its URN's type chain, not by its name", () => {
         assert.equal(isSyncEntrance(`urn:pulumi:s::p::globalgrid:tier:DataCenter$${SYNC}$${PROXY}::x`), true);
@@ -62,6 +95,31 @@ describe("policies: synchronous path entrances", () => {
     it("sync-entrance-forwards-to-broker: an AWS entrance forwards only to its own target group", async () => {
         assert.deepEqual(await violations(syncEntranceBackends, awsEntrance(false)), []);
         assert.deepEqual(await violations(syncEntranceBackends, awsEntrance(true)), [["sync entrance listener on port 443 forwards somewhere other than its entrance's broker target group", "was1-sync-https"]]);
+    });
+
+    it("sync-entrance-protected: a GCP sync backend carries a Cloud Armor policy of the stack with a per-IP throttle", async () => {
+        assert.deepEqual(await violations(syncEntranceProtected, armoredBackend([throttle, allowAll])), []);
+        assert.deepEqual(await violations(syncEntranceProtected, armoredBackend([{ ...throttle, action: "rate_based_ban" }, allowAll])), []);
+        assert.deepEqual(await violations(syncEntranceProtected, armoredBackend(undefined)), [['sync entrance backend "gg-fra1-sync-be" has no Cloud Armor security policy', "fra1-sync-be"]]);
+        const noRate = [['sync entrance backend "gg-fra1-sync-be": security policy "gg-fra1-sync-armor" has no per-IP rate limit', "fra1-sync-be"]];
+        assert.deepEqual(await violations(syncEntranceProtected, armoredBackend([allowAll])), noRate);
+        assert.deepEqual(await violations(syncEntranceProtected, armoredBackend([{ ...throttle, rateLimitOptions: { enforceOnKey: "ALL" } }, allowAll])), noRate, "one bucket for everyone is not per client");
+        assert.deepEqual(await violations(syncEntranceProtected, armoredBackend([{ ...throttle, preview: true }, allowAll])), noRate, "a previewed limit limits nothing");
+        const [, , be] = armoredBackend([throttle]);
+        assert.deepEqual(await violations(syncEntranceProtected, [be]), [['sync entrance backend "gg-fra1-sync-be" uses a security policy that is not in the stack', "fra1-sync-be"]]);
+        // backends outside a SyncPath (the mTLS control plane) are not this rule's business
+        assert.deepEqual(await violations(syncEntranceProtected, [res(BACKEND, "fra-cp-be", { name: "gg-fra-cp-be" })]), []);
+    });
+
+    it("sync-entrance-protected: an AWS sync ALB is associated with a regional web ACL of the stack with an IP rate-based rule", async () => {
+        assert.deepEqual(await violations(syncEntranceProtected, wafAlb([rateRule, managedRule])), []);
+        assert.deepEqual(await violations(syncEntranceProtected, wafAlb(undefined)), [['sync entrance load balancer "gg-was1-sync" has no WAF web ACL association', "was1-sync-alb"]]);
+        const noRate = [['sync entrance load balancer "gg-was1-sync": web ACL "gg-was1-sync-waf" is not regional with a per-IP rate-based rule', "was1-sync-alb"]];
+        assert.deepEqual(await violations(syncEntranceProtected, wafAlb([managedRule])), noRate);
+        assert.deepEqual(await violations(syncEntranceProtected, wafAlb([{ ...rateRule, action: { count: {} } }, managedRule])), noRate, "a counted rate rule blocks nothing");
+        assert.deepEqual(await violations(syncEntranceProtected, wafAlb([rateRule], "CLOUDFRONT")), noRate);
+        const [, alb, , assoc] = wafAlb([rateRule]);
+        assert.deepEqual(await violations(syncEntranceProtected, [alb, assoc]), [['sync entrance load balancer "gg-was1-sync" is associated with a web ACL that is not in the stack', "was1-sync-alb"]]);
     });
 
     it("network-policy-no-open-ingress: load balancer source ranges, never the whole internet", async () => {
