@@ -11,6 +11,7 @@ import { Names } from "../components/naming";
 import { layout } from "../components/network/cidr";
 import { GOOGLE_FRONT_END_RANGES } from "../components/network/mtls-load-balancer";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../components/workloads/broker";
+import { ARMOR_DEFAULT_PRIORITY, ARMOR_WAF_RULES, SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_SECONDS, WAF_MANAGED_GROUPS } from "../components/network/sync-protection";
 import { STACKS, stackGraph } from "./support/stacks";
 
 /**
@@ -169,6 +170,86 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
                     assert.deepEqual([nodeRule.inputs.referencedSecurityGroupId, nodeRule.inputs.fromPort, nodeRule.inputs.toPort], [sg.id, nodePort, nodePort]);
                     const attach = v.one(v.lb, "aws:autoscaling/attachment:Attachment");
                     assert.equal(attach.inputs.lbTargetGroupArn, tg.outputs.arn);
+                }
+            });
+
+            it("GCP: a Cloud Armor policy on the broker backend: per-IP throttle, CRS rules (injection families in preview), default allow", async () => {
+                const g = await stackGraph(stack);
+                assert.ok(dcs.some((d) => regionOf(d).cloud === "gcp"), "the stack has GCP data centers");
+                for (const dc of dcs.filter((d) => regionOf(d).cloud === "gcp")) {
+                    const v = view(g, dc);
+                    const armor = v.one(v.lb, "gcp:compute/securityPolicy:SecurityPolicy");
+                    const backend = v.one(v.lb, "gcp:compute/backendService:BackendService");
+                    assert.equal(armor.parent, v.path.urn);
+                    assert.deepEqual([armor.inputs.name, armor.inputs.project, armor.inputs.type], [names.syncGcpResource(dc.name, "armor"), world.gcpProject, "CLOUD_ARMOR"]);
+                    assert.equal(backend.inputs.securityPolicy, armor.id);
+                    assert.deepEqual(deps(backend, "securityPolicy"), [armor.urn], "the backend is attached to the policy once it exists");
+                    assert.equal((armor.inputs.advancedOptionsConfig as Obj).jsonParsing, "STANDARD");
+
+                    const rules = armor.inputs.rules as Obj[];
+                    assert.equal(new Set(rules.map((r) => r.priority)).size, rules.length, "priorities are unique");
+                    const byPriority = [...rules].sort((a, b) => a.priority - b.priority);
+                    const [limit, ...rest] = byPriority;
+                    assert.deepEqual(limit, {
+                        priority: 1000,
+                        description: `per-IP limit ${SYNC_RATE_LIMIT}/${SYNC_RATE_WINDOW_SECONDS}s`,
+                        action: "throttle",
+                        match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } },
+                        rateLimitOptions: { enforceOnKey: "IP", rateLimitThreshold: { count: 3000, intervalSec: 60 }, conformAction: "allow", exceedAction: "deny(429)" },
+                    });
+                    const last = rest.pop()!;
+                    assert.deepEqual([last.priority, last.action, last.match], [ARMOR_DEFAULT_PRIORITY, "allow", { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } }]);
+                    assert.deepEqual(
+                        rest.map((r) => [r.match.expr.expression, r.action, r.preview]),
+                        ARMOR_WAF_RULES.map((w) => [`evaluatePreconfiguredWaf('${w.rule}', {'sensitivity': 1})`, "deny(403)", w.preview]),
+                    );
+                    const enforced = rest.filter((r) => !r.preview).map((r) => /'([^']+)'/.exec(r.match.expr.expression)![1]);
+                    assert.deepEqual(enforced, ["protocolattack-v33-stable", "cve-canary"]);
+                    for (const r of rules) assert.ok(String(r.description ?? "").length <= 64, `rule description at most 64 characters: ${r.description}`);
+                }
+            });
+
+            it("AWS: a regional WAF web ACL associated with the sync ALB: per-IP rate rule first, AWS managed groups with the body-size rule counted", async () => {
+                const g = await stackGraph(stack);
+                assert.ok(dcs.some((d) => regionOf(d).cloud === "aws"), "the stack has AWS data centers");
+                for (const dc of dcs.filter((d) => regionOf(d).cloud === "aws")) {
+                    const v = view(g, dc);
+                    const alb = v.one(v.lb, "aws:lb/loadBalancer:LoadBalancer");
+                    const acl = v.one(v.lb, "aws:wafv2/webAcl:WebAcl");
+                    const assoc = v.one(v.lb, "aws:wafv2/webAclAssociation:WebAclAssociation");
+                    assert.equal(acl.parent, v.path.urn);
+                    assert.equal(assoc.parent, v.path.urn);
+                    assert.equal(acl.provider, alb.provider, "the web ACL lives in the ALB's region");
+                    assert.equal(assoc.provider, alb.provider);
+                    assert.deepEqual([assoc.inputs.resourceArn, assoc.inputs.webAclArn], [alb.outputs.arn, acl.outputs.arn]);
+                    assert.deepEqual(deps(assoc, "resourceArn"), [alb.urn]);
+                    assert.deepEqual(deps(assoc, "webAclArn"), [acl.urn]);
+
+                    const name = `${names.syncLoadBalancer(dc.name)}-waf`;
+                    assert.deepEqual([acl.inputs.name, acl.inputs.scope, acl.inputs.defaultAction], [name, "REGIONAL", { allow: {} }]);
+                    assert.match(String(acl.inputs.description), /^[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]$/, "WAF's description pattern");
+                    assert.deepEqual(acl.inputs.visibilityConfig, { cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: name });
+                    const rules = acl.inputs.rules as Obj[];
+                    assert.deepEqual(rules[0], {
+                        name: "per-ip-rate",
+                        priority: 0,
+                        action: { block: { customResponse: { responseCode: 429 } } },
+                        statement: { rateBasedStatement: { aggregateKeyType: "IP", limit: SYNC_RATE_LIMIT, evaluationWindowSec: SYNC_RATE_WINDOW_SECONDS } },
+                        visibilityConfig: { cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: `${name}-per-ip-rate` },
+                    });
+                    assert.ok(SYNC_RATE_LIMIT >= 10 && [60, 120, 300, 600].includes(SYNC_RATE_WINDOW_SECONDS), "WAF's rate-based limit and window bounds");
+                    const groups = rules.slice(1);
+                    assert.deepEqual(
+                        groups.map((r) => [r.statement.managedRuleGroupStatement.vendorName, r.statement.managedRuleGroupStatement.name, r.overrideAction]),
+                        [["AWS", "AWSManagedRulesCommonRuleSet", { none: {} }], ["AWS", "AWSManagedRulesKnownBadInputsRuleSet", { none: {} }]],
+                    );
+                    assert.deepEqual(groups[0].statement.managedRuleGroupStatement.ruleActionOverrides, [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }]);
+                    assert.deepEqual(groups.map((r) => r.statement.managedRuleGroupStatement.name), WAF_MANAGED_GROUPS.map((m) => m.name));
+                    for (const r of rules) {
+                        assert.ok(!("action" in r && "overrideAction" in r), `${r.name}: a rule has an action or an override action, not both`);
+                        assert.match(r.visibilityConfig.metricName, /^[A-Za-z0-9_-]{1,128}$/);
+                    }
+                    assert.equal(new Set(rules.map((r) => r.priority)).size, rules.length, "priorities are unique");
                 }
             });
 
