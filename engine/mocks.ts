@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { sourceHash } from "../components/images/source-hash";
+import { buildContextHash } from "../components/images/source-hash";
 import { mockCertRequest, mockLocallySignedCert, mockPrivateKey, mockSelfSignedCert } from "./mock-pki";
 
 /**
@@ -118,11 +118,13 @@ const handlers: Record<string, Handler> = {
     },
     "aws:lb/loadBalancer:LoadBalancer": (name, inputs) => ({ state: { dnsName: `${inputs.name ?? name}-${hash(name, 10)}.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" } }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ state: { latestVersion: 1 } }),
-    // A build's digest is a hash of what determines the image (the build context's files, the
-    // Dockerfile, platforms, build args, labels), not of where it is pushed.
+    // A build's digest is a hash of what determines the image (the build contexts' files as the
+    // provider hashes them, the Dockerfile, platforms, build args, labels), not of where it is pushed.
     "docker-build:index:Image": (_name, inputs) => {
         const { dockerfile, platforms, buildArgs, labels, target } = inputs;
-        const context = sourceHash(String((inputs.context as { location?: string } | undefined)?.location ?? "."));
+        const ctx = (inputs.context ?? {}) as { location?: string; named?: Record<string, { location: string }> };
+        const named = Object.fromEntries(Object.entries(ctx.named ?? {}).map(([k, v]) => [k, v.location]));
+        const context = buildContextHash(ctx.location ?? ".", (dockerfile as { location: string }).location, named);
         const digest = `sha256:${hash(JSON.stringify({ context, dockerfile, platforms, buildArgs, labels, target }), 64)}`;
         const tags = (inputs.tags as string[] | undefined) ?? [];
         // The mock monitor lifts a nested secret to the whole array; like the provider, keep only passwords secret.

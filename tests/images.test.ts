@@ -9,7 +9,7 @@ import { allRegions, type Region } from "../components/config/model";
 import { AgentImages } from "../components/images/agent-images";
 import { AGENTS, AGENT_KEYS, type AgentKey } from "../components/images/agents";
 import { ECR_PULL_ACTIONS, eksAddonRepositories } from "../components/images/ecr";
-import { CONTEXT_EXCLUDES } from "../components/images/source-hash";
+import { AGENT_DOCKERFILE, AGENT_DOCKERIGNORE, CONTEXT_EXCLUDES, contextFiles, readIgnoreFile } from "../components/images/source-hash";
 import { Names } from "../components/naming";
 import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
@@ -62,7 +62,7 @@ describe("agent images", () => {
             const world = parseWorld(worldOf(stack));
             const names = new Names(world.environment, world.domain, world.awsAccountId);
 
-            it("builds one image per agent from agents/<agent>/Dockerfile and pushes it to Artifact Registry and to each AWS region's ECR", async () => {
+            it("builds one image per agent from agents/Dockerfile (AGENT=<agent>, its directory the `agent` context) and pushes it to Artifact Registry and to each AWS region's ECR", async () => {
                 const g = await stackGraph(stack);
                 const images = g.ofType(IMAGE);
                 assert.deepEqual(images.map((i) => i.name).sort(), Object.values(AGENTS).sort());
@@ -73,8 +73,9 @@ describe("agent images", () => {
                     const i = reveal(img.inputs) as Obj;
                     assert.equal(i.push, true);
                     assert.deepEqual(i.platforms, ["linux/amd64"]);
-                    assert.deepEqual(i.context, { location: "." }, "context: the repository root");
-                    assert.deepEqual(i.dockerfile, { location: `./agents/${img.name}/Dockerfile` });
+                    assert.deepEqual(i.context, { location: ".", named: { agent: { location: `./agents/${img.name}` } } }, "contexts: the repository root and the agent's directory");
+                    assert.deepEqual(i.dockerfile, { location: "./agents/Dockerfile" });
+                    assert.deepEqual(i.buildArgs, { AGENT: img.name, SOURCE_DATE_EPOCH: "0" });
                     const tags = i.tags as string[];
                     const tag = tags[0].split(":").pop();
                     assert.match(String(tag), /^b-[a-f0-9]{24}$/);
@@ -220,11 +221,14 @@ describe("agent images", () => {
         });
     });
 
-    it("a changed agent source changes its build tag and the digest the workloads run", async () => {
-        // a copy of an agent's build context: the program's digests follow its files
+    it("a changed agent source changes its build tag and the digest the workloads run, and only that agent's", async () => {
+        // a copy of the agents' build contexts: the program's tags and digests follow their files
+        const repo = path.join(__dirname, "..");
         const root = mkdtempSync(path.join(tmpdir(), "gg-context-"));
-        cpSync(path.join(__dirname, "..", "agents", "common"), path.join(root, "agents", "common"), { recursive: true, filter: (src) => !src.includes("node_modules") });
-        writeFileSync(path.join(root, "package.json"), readFileSync(path.join(__dirname, "..", "package.json")));
+        const patterns = readIgnoreFile(path.join(repo, AGENT_DOCKERIGNORE));
+        const copy = (rel: string) => cpSync(path.join(repo, rel), path.join(root, rel));
+        for (const f of [...contextFiles(repo, patterns), AGENT_DOCKERFILE, AGENT_DOCKERIGNORE]) copy(f);
+        for (const dir of Object.values(AGENTS)) for (const f of contextFiles(path.join(repo, "agents", dir), patterns)) copy(`agents/${dir}/${f}`);
         const world = parseWorld(worldOf("staging"));
         const names = new Names(world.environment, world.domain, world.awsAccountId);
         const was = allRegions(world).find((r) => r.name === "was")!;
@@ -243,12 +247,22 @@ describe("agent images", () => {
         };
         const before = await refsOf();
         assert.deepEqual(await refsOf(), before, "the same sources give the same tags and digests");
-        writeFileSync(path.join(root, "agents", "common", "changed.ts"), "export const changed = true;\n");
-        const after = await refsOf();
-        for (const dir of Object.values(AGENTS)) assert.notEqual(after.tags[dir], before.tags[dir], dir);
+
+        writeFileSync(path.join(root, "agents", "scaler", "src", "changed.ts"), "export const changed = true;\n");
+        const scalerChanged = await refsOf();
         for (const key of AGENT_KEYS) {
-            assert.notEqual(after.outputs.fra[key], before.outputs.fra[key], `fra ${key}`);
-            assert.notEqual(after.outputs.was[key], before.outputs.was[key], `was ${key}`);
+            const same = key !== "scaler";
+            assert.equal(scalerChanged.tags[AGENTS[key]] === before.tags[AGENTS[key]], same, `${key} tag`);
+            assert.equal(scalerChanged.outputs.fra[key] === before.outputs.fra[key], same, `fra ${key}`);
+            assert.equal(scalerChanged.outputs.was[key] === before.outputs.was[key], same, `was ${key}`);
+        }
+
+        writeFileSync(path.join(root, "agents", "common", "src", "changed.ts"), "export const changed = true;\n");
+        const after = await refsOf();
+        for (const dir of Object.values(AGENTS)) assert.notEqual(after.tags[dir], scalerChanged.tags[dir], dir);
+        for (const key of AGENT_KEYS) {
+            assert.notEqual(after.outputs.fra[key], scalerChanged.outputs.fra[key], `fra ${key}`);
+            assert.notEqual(after.outputs.was[key], scalerChanged.outputs.was[key], `was ${key}`);
             assert.match(after.outputs.was[key], /^210987654321\.dkr\.ecr\.us-east-1\.amazonaws\.com\/gg-stg\/.+@sha256:[a-f0-9]{64}$/);
         }
     });

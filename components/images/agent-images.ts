@@ -10,7 +10,7 @@ import { awsProvider } from "../tiers/continent";
 import { AGENT_KEYS, AGENTS, type AgentImageRefs, type AgentKey } from "./agents";
 import { ecrRepository } from "./ecr";
 import { artifactRegistryPath, hostOf, type EcrTarget } from "./registries";
-import { sourceHash } from "./source-hash";
+import { AGENT_CONTEXT, AGENT_DOCKERFILE, agentSourceHash } from "./source-hash";
 
 export interface AgentImagesArgs {
     world: World;
@@ -29,7 +29,9 @@ const CACHE_RETENTION = `${30 * 24 * 3600}s`;
 
 /**
  * The agents' images. Each agent not pinned to a prebuilt image in `globalgrid:world.images.agents`
- * is built once from `agents/<agent>/Dockerfile` (context: the repository root, linux/amd64, BuildKit
+ * is built once from `agents/Dockerfile` with `AGENT=<agent>` (context: the repository root and the
+ * agent's directory as the named context `agent`, both narrowed by agents/Dockerfile.dockerignore to
+ * what the agent is built from, so one agent's change rebuilds only its image; linux/amd64, BuildKit
  * through the docker-build provider) and the one build is pushed to the world's Artifact Registry
  * repository and to the agent's ECR repository in every AWS region of the world. Workloads run it by
  * digest (`forRegion`), so no digest is written by hand and a changed agent rolls out with `pulumi up`.
@@ -94,23 +96,26 @@ export class AgentImages extends pulumi.ComponentResource {
             return { address: hostOf(t.repository.repositoryUrl), username: token.userName, password: pulumi.secret(token.password) };
         };
 
-        const source = sourceHash(contextRoot);
         this.builds = {};
         for (const k of toBuild) {
             const dir = AGENTS[k];
             const targets = awsRegions.map((r) => this.ecr[r][k]!);
             const labels = { "org.opencontainers.image.title": `globalgrid ${dir}` };
-            const buildArgs = { SOURCE_DATE_EPOCH };
-            // The tag names one build: its sources, its settings and where it is pushed. Both registries
-            // refuse to move a tag, so whatever makes the provider build again must also change the tag.
+            const buildArgs = { AGENT: dir, SOURCE_DATE_EPOCH };
+            // The tag names one build: its sources (this agent's build inputs only), its settings and
+            // where it is pushed. Both registries refuse to move a tag, so whatever changes the image
+            // must also change the tag.
+            const source = agentSourceHash(contextRoot, dir);
             const settings = { source, dir, platforms: PLATFORMS, buildArgs, labels, awsRegions, project: world.gcpProject, location: world.global.location, account: world.awsAccountId };
             const tag = `b-${createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 24)}`;
             const cacheRef = pulumi.interpolate`${cachePath}/${dir}:buildcache`;
             this.builds[k] = new dockerbuild.Image(
                 dir,
                 {
-                    context: { location: contextRoot },
-                    dockerfile: { location: `${contextRoot}/agents/${dir}/Dockerfile` },
+                    // the repository root (manifests, shared library) and the agent's own directory;
+                    // agents/Dockerfile.dockerignore leaves the other agents' sources out of both
+                    context: { location: contextRoot, named: { [AGENT_CONTEXT]: { location: `${contextRoot}/agents/${dir}` } } },
+                    dockerfile: { location: `${contextRoot}/${AGENT_DOCKERFILE}` },
                     platforms: [...PLATFORMS],
                     buildArgs,
                     labels,
