@@ -13,7 +13,7 @@ export const BROKER_PORT = 8080;
 export const BROKER_METRICS_PORT = 9090;
 /** what the broker answers itself on its port (agents/broker/src/broker.ts HEALTH_PATH) */
 export const BROKER_HEALTH_PATH = "/_broker/healthz";
-/** the broker image's user (agents/broker/Dockerfile) */
+/** the broker image's user (agents/Dockerfile) */
 export const BROKER_UID = 65532;
 /** labels of the broker's pods (the warm pool admits traffic from them only) */
 export const BROKER_SELECTOR = { "app.kubernetes.io/name": BROKER, "app.kubernetes.io/component": BROKER };
