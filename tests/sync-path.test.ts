@@ -244,6 +244,9 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
                         [["AWS", "AWSManagedRulesCommonRuleSet", { none: {} }], ["AWS", "AWSManagedRulesKnownBadInputsRuleSet", { none: {} }]],
                     );
                     assert.deepEqual(groups[0].statement.managedRuleGroupStatement.ruleActionOverrides, [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }]);
+                    // why: the data center's warm runtime accepts bodies far above the rule's 8 KB
+                    const runtimeConfig = JSON.parse((at(v.k8s("kubernetes:core/v1:ConfigMap", "warm-pool-runtime").inputs, "data") as Obj)["runtime.json"]);
+                    assert.ok(runtimeConfig.maxBodyBytes > 8 * 1024, `${dc.name}: warm runtime maxBodyBytes ${runtimeConfig.maxBodyBytes}`);
                     assert.deepEqual(groups.map((r) => r.statement.managedRuleGroupStatement.name), WAF_MANAGED_GROUPS.map((m) => m.name));
                     for (const r of rules) {
                         assert.ok(!("action" in r && "overrideAction" in r), `${r.name}: a rule has an action or an override action, not both`);
