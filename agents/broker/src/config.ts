@@ -49,6 +49,8 @@ export const brokerConfigSchema = z
                 maxPodsPerSite: z.number().int().positive().default(4),
                 /** a site pod idle (no request) this long is recycled */
                 idleMinutes: z.number().positive().default(5),
+                /** Consul KV prefix of the site catalog: `<catalogPrefix><siteId>` holds the site's release and env */
+                catalogPrefix: z.string().min(1).default("globalgrid/sites/"),
             })
             .strict(),
         /** every warm-pool pod (pooled or serving) is deleted once older than this */
@@ -61,7 +63,19 @@ export const brokerConfigSchema = z
         claimTimeoutSeconds: z.number().positive().default(30),
         /** what an empty pool answers: 503 with this Retry-After */
         retryAfterSeconds: z.number().int().positive().default(2),
-        listen: z.object({ port, metricsPort: port }).strict(),
+        /** the code port serves warm pods the site code the broker fetched and verified (never exposed outside the cluster) */
+        listen: z.object({ port, metricsPort: port, codePort: port }).strict(),
+        code: z
+            .object({
+                /** the region's site-code bucket (objects `<objectPrefix><siteId>/<sha256>.js`, immutable) */
+                bucket: z.string().min(3).max(63),
+                objectPrefix: z.string().default("sites/"),
+                /** Cloud Storage JSON API endpoint; set only by tests (an in-process server) */
+                storageEndpoint: z.string().url().optional(),
+                /** verified artifacts kept in memory, by sha256 */
+                cacheEntries: z.number().int().positive().default(256),
+            })
+            .strict(),
         consul: z
             .object({
                 access: consulAccessSchema,
@@ -74,6 +88,10 @@ export const brokerConfigSchema = z
     })
     .strict()
     .refine((c) => c.listen.port !== c.listen.metricsPort, { message: "listen.port and listen.metricsPort must differ", path: ["listen", "metricsPort"] })
+    .refine((c) => c.listen.codePort !== c.listen.port && c.listen.codePort !== c.listen.metricsPort, {
+        message: "listen.codePort must differ from listen.port and listen.metricsPort",
+        path: ["listen", "codePort"],
+    })
     .refine((c) => c.drainSeconds >= c.runtime.requestTimeoutSeconds, {
         message: "must be at least runtime.requestTimeoutSeconds: a draining pod is deleted only after every request to it can have ended",
         path: ["drainSeconds"],

@@ -23,8 +23,19 @@ export const supervisorConfigSchema = z
         detach: z.object({ label: z.string().min(1), from: z.string().min(1), to: z.string().min(1) }).strict(),
         /** Prometheus /metrics and the /healthz, /readyz probes */
         metricsPort: z.number().int().min(1024).max(65535),
+        /** where a job's code comes from: `<objectPrefix><siteId>/<codeSha256>.js` in the region's bucket, written to `dir` (shared read-only with the app) */
+        code: z
+            .object({
+                bucket: z.string().min(3).max(63),
+                objectPrefix: z.string().default("sites/"),
+                dir: z.string().startsWith("/").default("/var/run/globalgrid/code"),
+                /** Cloud Storage JSON API endpoint; set only by tests (an in-process server) */
+                storageEndpoint: z.string().url().optional(),
+            })
+            .strict(),
     })
     .strict()
     .refine((c) => c.detach.from !== c.detach.to, { message: "detach.to must differ from detach.from", path: ["detach", "to"] });
 
-export type SupervisorConfig = z.infer<typeof supervisorConfigSchema>;
+export type SupervisorConfig = z.output<typeof supervisorConfigSchema>;
+export type SupervisorConfigInput = z.input<typeof supervisorConfigSchema>;
