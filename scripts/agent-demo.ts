@@ -80,6 +80,7 @@ async function main(): Promise<void> {
                 appUrl: `http://127.0.0.1:${app.port}`,
                 detach: { label: "globalgrid.dev/pool", from: "jobs", to: "running" },
                 metricsPort: 9091,
+                code: { bucket: "site-code-demo", objectPrefix: "sites/", dir: "/var/run/globalgrid/code" },
             },
             kube: kubeClients({ mountDir: mount, server: kube.url }),
             subscriber,

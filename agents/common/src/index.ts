@@ -4,3 +4,4 @@ export * from "./metrics";
 export * from "./config-file";
 export * from "./kube-client";
 export * from "./cli";
+export * from "./site-catalog";

@@ -72,6 +72,7 @@ export class Harness {
             appUrl: `http://127.0.0.1:${this.app.port}`,
             detach: { label: POOL, from: "jobs", to: "running" },
             metricsPort: 19090,
+            code: { bucket: "site-code-test", objectPrefix: "sites/", dir: path.join(this.dir, "code") },
             ...over,
         };
     }

@@ -131,6 +131,29 @@ export class ConsulApi {
         return this.request<ServiceHealth[]>("GET", `/v1/health/service/${encodeURIComponent(service)}?${q}`);
     }
 
+    /**
+     * `GET /v1/kv/:key`: the raw value of one key (Consul returns a JSON array whose entry carries
+     * `Value` base64-encoded), undefined when the key does not exist (Consul answers 404).
+     */
+    async kvGet(key: string): Promise<Buffer | undefined> {
+        const q = new URLSearchParams({ dc: this.access.datacenter });
+        try {
+            const answer = await this.request<Array<{ Key: string; Value: string | null }> | undefined>("GET", `/v1/kv/${encodeKey(key)}?${q}`);
+            const entry = answer?.[0];
+            if (!entry) return undefined;
+            return Buffer.from(entry.Value ?? "", "base64");
+        } catch (e) {
+            if (e instanceof ConsulError && e.status === 404) return undefined;
+            throw e;
+        }
+    }
+
+    /** `PUT /v1/kv/:key` with a JSON document as the raw value; Consul answers `true` when written. */
+    kvPutJson(key: string, value: unknown): Promise<boolean> {
+        const q = new URLSearchParams({ dc: this.access.datacenter });
+        return this.request<boolean>("PUT", `/v1/kv/${encodeKey(key)}?${q}`, value);
+    }
+
     close(): void {
         this.agent.destroy();
     }
@@ -180,4 +203,9 @@ export class ConsulApi {
             req.end(payload);
         });
     }
+}
+
+/** A KV key in a URL path: each segment escaped, the `/` separators kept (Consul keys are paths). */
+function encodeKey(key: string): string {
+    return key.split("/").map(encodeURIComponent).join("/");
 }
