@@ -53,6 +53,18 @@ describe("Consul API client", () => {
         await consul.close();
     });
 
+    it("reads and writes KV keys under a key_prefix rule: base64 Value decoded, absent key undefined, other prefixes denied", async () => {
+        consul.authMethods.get("data-centers")!.rules.push({ resource: "key", prefix: "globalgrid/sites/", policy: "write" });
+        const c = client();
+        assert.equal(await c.kvGet("globalgrid/sites/abc"), undefined);
+        assert.equal(await c.kvPutJson("globalgrid/sites/abc", { code: { sha256: "0".repeat(64) } }), true);
+        assert.equal(consul.kv.get("globalgrid/sites/abc")?.toString("utf8"), `{"code":{"sha256":"${"0".repeat(64)}"}}`);
+        assert.deepEqual(JSON.parse((await c.kvGet("globalgrid/sites/abc"))!.toString("utf8")), { code: { sha256: "0".repeat(64) } });
+        await assert.rejects(c.kvGet("globalgrid/other/x"), (e: unknown) => e instanceof ConsulError && e.status === 403 && /key:read/.test(e.body));
+        await assert.rejects(c.kvPutJson("globalgrid/other/x", {}), (e: unknown) => e instanceof ConsulError && e.status === 403 && /key:write/.test(e.body));
+        assert.ok(consul.log.includes("GET /v1/kv/globalgrid/sites/abc 404"));
+    });
+
     it("logs in with the projected token file and registers, reads and deregisters an agent-less service", async () => {
         const c = client();
         assert.equal(await c.register(reg("pod-a")), true);

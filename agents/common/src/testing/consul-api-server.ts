@@ -21,12 +21,17 @@ import { testCa, type TestCa, type TestCert } from "./test-pki";
  *   one service with its checks, or one check);
  * - `GET /v1/catalog/node/:node` (null when absent), `GET /v1/catalog/service/:s`,
  *   `GET /v1/health/service/:s[?passing]` (only instances whose node and service checks all pass),
- *   `POST /v1/acl/logout`.
+ *   `POST /v1/acl/logout`;
+ * - KV (https://developer.hashicorp.com/consul/api-docs/kv): `GET /v1/kv/:key` answers a JSON array
+ *   of one entry whose `Value` is base64, or 404 with an empty body when the key is absent, with an
+ *   `X-Consul-Index` header (the store's modify index) either way; `PUT /v1/kv/:key` stores the raw
+ *   request body and answers `true`. `key_prefix` rules hold (read for GET, write for PUT; 403
+ *   "Permission denied" otherwise).
  */
 
 /** A Consul ACL rule: `service_prefix "<prefix>" { policy = "<policy>" }` and its node kin. */
 export interface AclRule {
-    resource: "service" | "node";
+    resource: "service" | "node" | "key";
     prefix: string;
     policy: "read" | "write";
 }
@@ -73,6 +78,8 @@ export interface ConsulApiServer {
     /** requests answered, as `METHOD path status` */
     log: string[];
     nodes: Map<string, Node>;
+    /** the KV store: key -> raw value */
+    kv: Map<string, Buffer>;
     /** expire (delete) a token now, as an operator or MaxTokenTTL would */
     revoke(secret: string): void;
     close(): Promise<void>;
@@ -98,6 +105,9 @@ export async function startConsulApiServer(opts: { datacenter?: string; serverNa
     const authMethods = new Map<string, FakeAuthMethod>();
     const issued: Token[] = [];
     const log: string[] = [];
+    const kv = new Map<string, Buffer>();
+    const kvMeta = new Map<string, { create: number; modify: number }>();
+    let kvIndex = 1;
     let offset = 0;
     const now = () => Date.now() + offset;
 
@@ -106,15 +116,17 @@ export async function startConsulApiServer(opts: { datacenter?: string; serverNa
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
             const url = new URL(req.url ?? "/", "https://consul");
+            const isKv = url.pathname.startsWith("/v1/kv/");
             const answer = (status: number, body: unknown) => {
                 log.push(`${req.method} ${url.pathname} ${status}`);
+                if (isKv) res.setHeader("X-Consul-Index", String(kvIndex));
                 const text = typeof body === "string" ? body : JSON.stringify(body);
                 res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json" });
                 res.end(text);
             };
             let body: any;
             try {
-                body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
+                body = chunks.length && !isKv ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
             } catch {
                 return answer(400, "Request decode failed: invalid JSON");
             }
@@ -197,6 +209,27 @@ export async function startConsulApiServer(opts: { datacenter?: string; serverNa
                 }
                 return answer(200, true);
             }
+            if (isKv) {
+                const key = url.pathname.slice("/v1/kv/".length).split("/").map(decodeURIComponent).join("/");
+                if (req.method === "GET") {
+                    if (!allowed(rules, "key", key, "read")) return deny("key", key, "read");
+                    const value = kv.get(key);
+                    if (!value) {
+                        log.push(`GET ${url.pathname} 404`);
+                        res.writeHead(404, { "X-Consul-Index": String(kvIndex) });
+                        return void res.end();
+                    }
+                    const meta = kvMeta.get(key)!;
+                    return answer(200, [{ LockIndex: 0, Key: key, Flags: 0, Value: value.toString("base64"), CreateIndex: meta.create, ModifyIndex: meta.modify }]);
+                }
+                if (req.method === "PUT") {
+                    if (!allowed(rules, "key", key, "write")) return deny("key", key, "write");
+                    kvIndex++;
+                    kv.set(key, Buffer.concat(chunks));
+                    kvMeta.set(key, { create: kvMeta.get(key)?.create ?? kvIndex, modify: kvIndex });
+                    return answer(200, true);
+                }
+            }
             let m: RegExpMatchArray | null;
             if (req.method === "GET" && (m = url.pathname.match(/^\/v1\/catalog\/node\/([^/]+)$/))) {
                 const name = decodeURIComponent(m[1]);
@@ -241,6 +274,7 @@ export async function startConsulApiServer(opts: { datacenter?: string; serverNa
         issued,
         log,
         nodes,
+        kv,
         revoke: (s) => void tokens.delete(s),
         close: () =>
             new Promise<void>((resolve) => {
