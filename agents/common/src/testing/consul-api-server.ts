@@ -219,7 +219,7 @@ export async function startConsulApiServer(opts: { datacenter?: string; serverNa
                         res.writeHead(404, { "X-Consul-Index": String(kvIndex) });
                         return void res.end();
                     }
-                    const meta = kvMeta.get(key)!;
+                    const meta = kvMeta.get(key) ?? { create: kvIndex, modify: kvIndex }; // seeded directly through `kv`
                     return answer(200, [{ LockIndex: 0, Key: key, Flags: 0, Value: value.toString("base64"), CreateIndex: meta.create, ModifyIndex: meta.modify }]);
                 }
                 if (req.method === "PUT") {
