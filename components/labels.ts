@@ -8,7 +8,7 @@ export interface Placement {
 
 const PART_OF = "globalgrid";
 
-/** Kubernetes labels from DESIGN.md: app.kubernetes.io/* and globalgrid.dev/* */
+/** The labels every Kubernetes object carries: app.kubernetes.io/* (what it is) and globalgrid.dev/* (where it lives in the tiers) */
 export function k8sLabels(name: string, component: string, p: Placement): Record<string, string> {
     const labels: Record<string, string> = {
         "app.kubernetes.io/name": name,

@@ -18,6 +18,7 @@ import { topologyDot, topologyPng, topologySvg } from "../engine/report/topology
 import { runStack, STACK_TYPE, type RunOptions } from "../engine/run";
 import { PROJECT_DIR } from "../engine/stack-config";
 import { mandatory, policyReport } from "../policies/report";
+import type { PackConfig } from "../policies/runner";
 
 interface Args {
     stacks: string[];
@@ -52,6 +53,8 @@ export interface PlanOptions {
     world?: RunOptions["world"];
     /** where progress goes; stderr by default */
     progress?: NodeJS.WriteStream;
+    /** replaces policies/config/<stack>.json (tests, what-ifs with a stricter pack config) */
+    policyConfig?: PackConfig;
 }
 
 const rel = (p: string) => path.relative(process.cwd(), p) || ".";
@@ -93,8 +96,8 @@ export async function plan(stack: string, outRoot: string, opts: PlanOptions = {
     writeFileSync(path.join(dir, "topology.png"), topologyPng(svg));
     progress.step(`topology -> ${rel(dir)}/topology.svg, topology.png`);
 
-    // policy pack (issue 6): mandatory violations fail the plan
-    const policies = await policyReport(graph);
+    // mandatory policy violations fail the plan
+    const policies = await policyReport(graph, opts.policyConfig);
     writeFileSync(path.join(dir, "policy-report.json"), JSON.stringify(policies, null, 2) + "\n");
     const blocking = mandatory(policies);
     for (const v of blocking) console.error(`policy ${v.policy} (mandatory): ${v.message}\n  ${v.urn}`);

@@ -3,6 +3,46 @@ import { LIMITS, Names } from "../components/naming";
 import { STACKS, stackGraph } from "./support/stacks";
 
 describe("physical names", () => {
+    describe("derived from environment and world path only", () => {
+        const stg = new Names("staging", "staging.globalgrid.dev", "210987654321");
+        const prd = new Names("prod", "globalgrid.dev", "123456789012");
+        const cases: [string, string, string][] = [
+            ["global cluster", stg.globalCluster(), "gg-stg-global"],
+            ["continent cluster", prd.continentCluster("eu"), "gg-prd-eu-cp"],
+            ["region cluster", stg.regionCluster("fra"), "gg-stg-fra-dp"],
+            ["control-plane namespace", stg.controlPlaneNamespace("fra"), "cp-fra"],
+            ["data-center namespace", stg.dataCenterNamespace("fra1"), "dc-fra1"],
+            ["data-center pool", stg.dataCenterPool("fra1", "job-grid"), "fra1-job-grid"],
+            ["jobs topic", prd.jobsTopic("was"), "gg-prd-was-jobs"],
+            ["jobs subscription", prd.jobsSubscription("was"), "gg-prd-was-jobs-grid"],
+            ["dead-letter topic", prd.deadLetterTopic("was"), "gg-prd-was-jobs-dead-letter"],
+            ["control-plane host", stg.controlPlaneHost("fra"), "fra.cp.staging.globalgrid.dev"],
+            ["control-plane GCP resource", stg.controlPlaneGcpResource("fra", "be"), "gg-stg-fra-cp-be"],
+            ["CA bundle bucket (account-scoped)", prd.caBundleBucket("was"), "gg-prd-was-cp-ca-123456789012"],
+            ["sync host", prd.syncHost("was1"), "was1.sync.globalgrid.dev"],
+            ["sync GCP resource", stg.syncGcpResource("fra1", "proxy"), "gg-stg-fra1-sync-proxy"],
+            ["broker NEG", stg.brokerNeg("fra1"), "gg-stg-fra1-broker-neg"],
+            ["ECR repository", prd.ecrRepository("broker"), "gg-prd/broker"],
+            ["node service account", stg.nodeServiceAccount(stg.regionCluster("fra")), "gg-stg-fra-dp-nodes"],
+        ];
+        for (const [what, got, want] of cases) it(`${what}: ${want}`, () => assert.equal(got, want));
+    });
+
+    it("gives every name of a region a value unique within its kind, on both clouds", () => {
+        const names = new Names("prod", "globalgrid.dev", "123456789012");
+        for (const cloud of ["gcp", "aws"] as const) {
+            const all = names.regionNames("was", cloud, ["was1", "was2", "was3"]);
+            const seen = new Set<string>();
+            for (const n of all) {
+                const key = `${n.kind}/${n.value}`;
+                assert.ok(!seen.has(key), `${cloud}: ${key} twice`);
+                seen.add(key);
+            }
+            // every data center contributes its own names: a third data center adds names, none are shared
+            assert.ok(all.length > names.regionNames("was", cloud, ["was1", "was2"]).length);
+        }
+    });
+
     it("stay within every cloud's limits for the longest names the schema allows", () => {
         const names = new Names("staging", "a-very-long-subdomain.staging.globalgrid.dev", "123456789012");
         const region = "abcdefgh"; // 8: the schema's maximum region name

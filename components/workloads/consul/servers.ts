@@ -5,9 +5,9 @@ import * as random from "@pulumi/random";
 import type { Region } from "../../config/model";
 import { k8sLabels, type Placement } from "../../labels";
 import { createSignedCert, type KeyPair } from "../../pki/certificates";
-import { resources, restrictedContainerSecurity, restrictedPodSecurity } from "../pod-spec";
 import { consulNetworkPolicies } from "./network-policies";
-import { ACL_SECRET_KEY, CONSUL_DOMAIN, CONSUL_NAMES, CONSUL_PATHS, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
+import { consulServerStatefulSetSpec } from "./server-pod";
+import { ACL_SECRET_KEY, CONSUL_DOMAIN, CONSUL_NAMES, CONSUL_PORTS, GOSSIP_SECRET_KEY, consulServerConfig, serverCertDnsNames } from "./server-config";
 
 
 export interface ConsulServersArgs {
@@ -31,9 +31,6 @@ export interface ConsulServersArgs {
 }
 
 const COMPONENT = "consul-server";
-const TERMINATION_GRACE_SECONDS = 30;
-/** A high uid (and gid) outside any host range; `consul agent` needs only its data volume (fsGroup) writable. */
-const CONSUL_UID = 10100;
 
 /**
  * Compared with the consul-k8s chart (charts/consul/templates/server-*.yaml):
@@ -84,15 +81,15 @@ export class ConsulServers extends pulumi.ComponentResource {
     constructor(name: string, args: ConsulServersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:ConsulServers", name, {}, opts);
         const { region, placement } = args;
-        const consul = region.consul;
         const nsName = args.namespaceName;
         const p = region.name;
         const k8sOpts = { parent: this, provider: args.provider, dependsOn: [args.namespace] };
         const labels = k8sLabels(CONSUL_NAMES.statefulSet, COMPONENT, placement);
         const selector = { "app.kubernetes.io/name": CONSUL_NAMES.statefulSet, "app.kubernetes.io/component": COMPONENT, "globalgrid.dev/region": region.name };
-        const meta = (n: string, extra: Record<string, string> = {}) => ({ name: n, namespace: nsName, labels: { ...k8sLabels(n, COMPONENT, placement), ...extra } });
-        const configArgs = { datacenter: region.name, replicas: consul.replicas, namespace: nsName };
+        const meta: Meta = (n, extra = {}) => ({ name: n, namespace: nsName, labels: { ...k8sLabels(n, COMPONENT, placement), ...extra } });
+        const configArgs = { datacenter: region.name, replicas: region.consul.replicas, namespace: nsName };
 
+        // gossip key
         this.gossipKey = new random.RandomBytes(`${p}-consul-gossip`, { length: 32 }, { parent: this });
         this.gossipSecret = new k8s.core.v1.Secret(
             `${p}-consul-gossip`,
@@ -100,6 +97,7 @@ export class ConsulServers extends pulumi.ComponentResource {
             k8sOpts,
         );
 
+        // TLS: the server certificate and the region's intermediate as the only trusted CA
         this.serverCert = createSignedCert(
             `${p}-consul-server`,
             {
@@ -123,7 +121,7 @@ export class ConsulServers extends pulumi.ComponentResource {
             k8sOpts,
         );
 
-        // The initial management token: generated once, kept as a secret, loaded by every server from a Secret.
+        // ACLs: the initial management token, generated once, kept as a secret, loaded by every server from a Secret
         this.managementToken = new random.RandomUuid(`${p}-consul-management-token`, {}, { parent: this, additionalSecretOutputs: ["result"], protect: region.protect });
         this.aclSecret = new k8s.core.v1.Secret(
             `${p}-consul-acl`,
@@ -137,158 +135,20 @@ export class ConsulServers extends pulumi.ComponentResource {
 
         const configJson = JSON.stringify(consulServerConfig(configArgs), null, 2);
         this.configMap = new k8s.core.v1.ConfigMap(`${p}-consul-config`, { metadata: meta(CONSUL_NAMES.config), data: { "server.json": configJson } }, k8sOpts);
-
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${p}-consul`, { metadata: meta(CONSUL_NAMES.serviceAccount), automountServiceAccountToken: false }, k8sOpts);
 
-        const port = (portName: string, number: number, protocol = "TCP") => ({ name: portName, port: number, targetPort: number, protocol });
-        this.headlessService = new k8s.core.v1.Service(
-            `${p}-consul-headless`,
-            {
-                metadata: meta(CONSUL_NAMES.headlessService),
-                spec: {
-                    clusterIP: "None",
-                    // Servers must find each other before any is ready (no leader yet).
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [
-                        port("server", CONSUL_PORTS.server),
-                        port("serflan-tcp", CONSUL_PORTS.serfLan),
-                        port("serflan-udp", CONSUL_PORTS.serfLan, "UDP"),
-                        port("https", CONSUL_PORTS.https),
-                        port("grpc-tls", CONSUL_PORTS.grpcTls),
-                    ],
-                },
-            },
-            k8sOpts,
-        );
-        // A NodePort Service (externalTrafficPolicy Local: only nodes running a server answer, and the
-        // client address is kept for the NetworkPolicies) that both clouds' load balancers reach on the
-        // continental cluster's nodes: ALB instance targets on AWS, instance-group backends on GCP
-        // (frontend mTLS of GCP's global external Application LB lists instance groups, not zonal NEGs).
-        const apiPorts = [port("https", CONSUL_PORTS.https), port("grpc-tls", CONSUL_PORTS.grpcTls)];
-        this.apiService = new k8s.core.v1.Service(
-            `${p}-consul-api`,
-            { metadata: meta(CONSUL_NAMES.apiService), spec: { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: apiPorts } },
-            k8sOpts,
-        );
+        ({ headless: this.headlessService, api: this.apiService } = consulServices(p, meta, selector, k8sOpts));
         this.apiNodePort = this.apiService.spec.ports.apply((ports) => ports.find((x) => x.name === "https")?.nodePort);
         this.grpcNodePort = this.apiService.spec.ports.apply((ports) => ports.find((x) => x.name === "grpc-tls")?.nodePort);
 
         // consul-k8s allows 0 for a single server (`consul.server.pdb.maxUnavailable`); one server here never blocks a drain
         new k8s.policy.v1.PodDisruptionBudget(`${p}-consul`, { metadata: meta(CONSUL_NAMES.pdb), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, k8sOpts);
-
-        consulNetworkPolicies({
-            prefix: p,
-            namespace: nsName,
-            labels,
-            selector,
-            loadBalancerSources: args.loadBalancerSources,
-            provider: args.provider,
-            parent: this,
-            dependsOn: [args.namespace],
-        });
+        consulNetworkPolicies({ prefix: p, namespace: nsName, labels, selector, loadBalancerSources: args.loadBalancerSources, provider: args.provider, parent: this, dependsOn: [args.namespace] });
 
         const configHash = createHash("sha256").update(configJson).digest("hex").slice(0, 16);
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${p}-consul-server`,
-            {
-                metadata: meta(CONSUL_NAMES.statefulSet),
-                spec: {
-                    serviceName: CONSUL_NAMES.headlessService,
-                    replicas: consul.replicas,
-                    podManagementPolicy: "Parallel",
-                    updateStrategy: { type: "RollingUpdate" },
-                    selector: { matchLabels: selector },
-                    // Volumes outlive the StatefulSet and scale-downs; the StorageClass retains the disks too.
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    template: {
-                        metadata: { labels: { ...labels, ...selector }, annotations: { "globalgrid.dev/config-hash": configHash } },
-                        spec: {
-                            serviceAccountName: CONSUL_NAMES.serviceAccount,
-                            automountServiceAccountToken: false,
-                            // No preStop `consul leave`: a graceful leave shrinks the Raft peer set and can lose quorum.
-                            terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-                            securityContext: restrictedPodSecurity(CONSUL_UID),
-                            affinity: {
-                                podAntiAffinity: {
-                                    requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" }],
-                                },
-                            },
-                            topologySpreadConstraints: [
-                                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: selector } },
-                            ],
-                            containers: [
-                                {
-                                    name: "consul",
-                                    image: args.image,
-                                    command: [
-                                        "consul",
-                                        "agent",
-                                        `-config-dir=${CONSUL_PATHS.config}`,
-                                        `-config-dir=${CONSUL_PATHS.gossip}`,
-                                        `-config-dir=${CONSUL_PATHS.acl}`,
-                                        "-advertise=$(POD_IP)",
-                                        "-node=$(POD_NAME)",
-                                    ],
-                                    env: [
-                                        { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
-                                        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-                                    ],
-                                    ports: [
-                                        { name: "server", containerPort: CONSUL_PORTS.server, protocol: "TCP" },
-                                        { name: "serflan-tcp", containerPort: CONSUL_PORTS.serfLan, protocol: "TCP" },
-                                        { name: "serflan-udp", containerPort: CONSUL_PORTS.serfLan, protocol: "UDP" },
-                                        { name: "serfwan-tcp", containerPort: CONSUL_PORTS.serfWan, protocol: "TCP" },
-                                        { name: "serfwan-udp", containerPort: CONSUL_PORTS.serfWan, protocol: "UDP" },
-                                        { name: "https", containerPort: CONSUL_PORTS.https, protocol: "TCP" },
-                                        { name: "grpc-tls", containerPort: CONSUL_PORTS.grpcTls, protocol: "TCP" },
-                                        { name: "dns-tcp", containerPort: CONSUL_PORTS.dns, protocol: "TCP" },
-                                        { name: "dns-udp", containerPort: CONSUL_PORTS.dns, protocol: "UDP" },
-                                    ],
-                                    // Ready once this server knows a leader (the status endpoint needs no ACL token).
-                                    readinessProbe: {
-                                        exec: {
-                                            command: ["/bin/sh", "-ec", `curl -sk https://127.0.0.1:${CONSUL_PORTS.https}/v1/status/leader 2>/dev/null | grep -E '".+"'`],
-                                        },
-                                        initialDelaySeconds: 5,
-                                        periodSeconds: 5,
-                                        timeoutSeconds: 5,
-                                        failureThreshold: 2,
-                                        successThreshold: 1,
-                                    },
-                                    resources: resources(consul.resources),
-                                    securityContext: restrictedContainerSecurity(),
-                                    volumeMounts: [
-                                        { name: "data", mountPath: CONSUL_PATHS.data },
-                                        { name: "config", mountPath: CONSUL_PATHS.config, readOnly: true },
-                                        { name: "tls", mountPath: CONSUL_PATHS.tls, readOnly: true },
-                                        { name: "gossip", mountPath: CONSUL_PATHS.gossip, readOnly: true },
-                                        { name: "acl", mountPath: CONSUL_PATHS.acl, readOnly: true },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "config", configMap: { name: CONSUL_NAMES.config } },
-                                { name: "tls", secret: { secretName: CONSUL_NAMES.tlsSecret, defaultMode: 0o440 } },
-                                { name: "gossip", secret: { secretName: CONSUL_NAMES.gossipSecret, defaultMode: 0o440 } },
-                                { name: "acl", secret: { secretName: CONSUL_NAMES.aclSecret, defaultMode: 0o440 } },
-                                { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
-                            ],
-                        },
-                    },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels },
-                            spec: {
-                                accessModes: ["ReadWriteOnce"],
-                                storageClassName: consul.storageClass,
-                                resources: { requests: { storage: consul.volumeSize } },
-                            },
-                        },
-                    ],
-                },
-            },
+            { metadata: meta(CONSUL_NAMES.statefulSet), spec: consulServerStatefulSetSpec({ image: args.image, consul: region.consul, labels, selector, configHash }) },
             {
                 ...k8sOpts,
                 dependsOn: [args.namespace, this.configMap, this.gossipSecret, this.tlsSecret, this.aclSecret, serviceAccount, this.headlessService],
@@ -296,6 +156,36 @@ export class ConsulServers extends pulumi.ComponentResource {
             },
         );
 
-        this.registerOutputs({ statefulSet: this.statefulSet.metadata.name, apiService: this.apiService.metadata.name, replicas: consul.replicas });
+        this.registerOutputs({ statefulSet: this.statefulSet.metadata.name, apiService: this.apiService.metadata.name, replicas: args.region.consul.replicas });
     }
+}
+
+type Meta = (name: string, extra?: Record<string, string>) => { name: string; namespace: string; labels: Record<string, string> };
+
+/**
+ * The servers' two Services. The headless one (retry_join, the servers' stable DNS names) publishes
+ * not-ready addresses, since servers must find each other before any is ready (no leader yet). The
+ * API one is a NodePort Service (externalTrafficPolicy Local: only nodes running a server answer,
+ * and the client address is kept for the NetworkPolicies) that both clouds' load balancers reach on
+ * the continental cluster's nodes: ALB instance targets on AWS, instance-group backends on GCP
+ * (frontend mTLS of GCP's global external Application LB lists instance groups, not zonal NEGs).
+ */
+function consulServices(p: string, meta: Meta, selector: Record<string, string>, k8sOpts: pulumi.CustomResourceOptions) {
+    const port = (portName: string, number: number, protocol = "TCP") => ({ name: portName, port: number, targetPort: number, protocol });
+    const apiPorts = [port("https", CONSUL_PORTS.https), port("grpc-tls", CONSUL_PORTS.grpcTls)];
+    const headless = new k8s.core.v1.Service(
+        `${p}-consul-headless`,
+        {
+            metadata: meta(CONSUL_NAMES.headlessService),
+            spec: {
+                clusterIP: "None",
+                publishNotReadyAddresses: true,
+                selector,
+                ports: [port("server", CONSUL_PORTS.server), port("serflan-tcp", CONSUL_PORTS.serfLan), port("serflan-udp", CONSUL_PORTS.serfLan, "UDP"), ...apiPorts],
+            },
+        },
+        k8sOpts,
+    );
+    const api = new k8s.core.v1.Service(`${p}-consul-api`, { metadata: meta(CONSUL_NAMES.apiService), spec: { type: "NodePort", externalTrafficPolicy: "Local", selector, ports: apiPorts } }, k8sOpts);
+    return { headless, api };
 }
