@@ -19,6 +19,7 @@ export const LIMITS = {
     awsEksCluster: 100,
     awsEksNodeGroup: 63,
     s3Bucket: 63,
+    gcsBucket: 63,
 } as const;
 
 export type LimitKind = keyof typeof LIMITS;
@@ -36,6 +37,8 @@ export class Names {
         readonly environment: "staging" | "prod",
         readonly domain: string,
         readonly awsAccountId: string,
+        /** the world's GCP project: bucket names are global across all of Cloud Storage, project ids are unique */
+        readonly gcpProject: string,
     ) {
         this.prefix = `gg-${env(environment)}`;
     }
@@ -109,6 +112,14 @@ export class Names {
     caBundleBucket(region: string): string {
         return `${this.prefix}-${region}-cp-ca-${this.awsAccountId}`;
     }
+    /**
+     * The region's site-code bucket. Cloud Storage bucket names share one namespace across every
+     * project: the project id (itself globally unique) makes it ours. 3-63 characters of lowercase
+     * letters, digits and dashes (no dots, so no domain verification), never `goog`-prefixed.
+     */
+    siteCodeBucket(region: string): string {
+        return `${this.prefix}-${region}-code-${this.gcpProject}`;
+    }
     workloadIdentityPool(region: string): string {
         return `${this.prefix}-${region}-eks`;
     }
@@ -161,6 +172,7 @@ export class Names {
             { kind: "pubsub", value: this.deadLetterSubscription(region) },
             { kind: "dnsLabel", value: this.controlPlaneNamespace(region) },
             { kind: "gcpResource", value: this.controlPlaneLoadBalancer(region) },
+            { kind: "gcsBucket", value: this.siteCodeBucket(region) },
         ];
         if (cloud === "gcp") {
             names.push({ kind: "gkeCluster", value: cluster }, { kind: "gcpServiceAccountId", value: this.nodeServiceAccount(cluster) });

@@ -18,7 +18,7 @@ export function loadWorldConfig(): World {
  * several stacks in one process.
  */
 export function defineWorld(world: World = loadWorldConfig()) {
-    const names = new Names(world.environment, world.domain, world.awsAccountId);
+    const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
     const global = new GlobalTier("global", { world, names });
     const continents: Record<string, object> = {};
     const regions: Record<string, object> = {};

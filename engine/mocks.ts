@@ -96,7 +96,8 @@ const handlers: Record<string, Handler> = {
     },
     "gcp:pubsub/topic:Topic": (_n, inputs, { project }) => ({ id: `projects/${project}/topics/${inputs.name}` }),
     "gcp:pubsub/subscription:Subscription": (_n, inputs, { project }) => ({ id: `projects/${project}/subscriptions/${inputs.name}` }),
-    "gcp:pubsub/schema:Schema": (_n, inputs, { project }) => ({ id: `projects/${project}/schemas/${inputs.name}` }),
+    // every committed definition is a revision with its own 8-hex-digit id
+    "gcp:pubsub/schema:Schema": (_n, inputs, { project }) => ({ id: `projects/${project}/schemas/${inputs.name}`, state: { revisionId: hash(`revision:${inputs.definition}`, 8) } }),
     "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (_n, inputs) => ({
         state: { name: `projects/${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${inputs.workloadIdentityPoolId}` },
     }),

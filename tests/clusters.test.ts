@@ -11,7 +11,7 @@ describe("clusters", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const prod = stack === "prod";
 
             it("hardens every GKE cluster: private nodes, Workload Identity, Dataplane V2, shielded nodes, release channel", async () => {

@@ -18,7 +18,7 @@ describe("Consul ACLs: bootstrapped declaratively", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const regions = allRegions(world);
 
             it("generates the initial management token as a secret and loads it into every server from a Secret", async () => {
@@ -97,10 +97,15 @@ describe("Consul ACLs: bootstrapped declaratively", () => {
                         const policy = g.ofType(POLICY).find((x) => x.inputs.name === `${dc}-${agent}`)!;
                         assert.deepEqual(role.inputs.policies, [`${policy.name}-id`]);
                         const rulesText = String(policy.inputs.rules);
-                        if (agent === "broker") assert.match(rulesText, new RegExp(`service_prefix "${dc}-" \\{\\s*policy = "write"`));
-                        else {
+                        if (agent === "broker") {
+                            assert.match(rulesText, new RegExp(`service_prefix "${dc}-" \\{\\s*policy = "write"`));
+                            // the site catalog (SITE_KV_PREFIX): read-only, nothing else of the KV store
+                            const keyRules = [...rulesText.matchAll(/key(?:_prefix)? "([^"]*)" \{\s*policy = "(\w+)"/g)].map((m) => [m[1], m[2]]);
+                            assert.deepEqual(keyRules, [["globalgrid/sites/", "read"]]);
+                        } else {
                             assert.match(rulesText, new RegExp(`service_prefix "${dc}-" \\{\\s*policy = "read"`));
                             assert.ok(!rulesText.includes("write"), "scalers only read");
+                            assert.ok(!rulesText.includes("key"), "scalers read no KV");
                         }
                         assert.ok(!/acl\s*=|operator\s*=|keyring|agent_prefix/.test(rulesText), `${policy.name} grants nothing beyond the catalog`);
                     }

@@ -124,7 +124,7 @@ describe("control plane: real TLS handshakes with the plan's certificates", () =
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const regions = allRegions(world);
 
             it("Consul servers handshake with each other under verify_incoming and verify_server_hostname, both ways", async () => {

@@ -49,7 +49,7 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const version = world.aws.kubernetesVersion;
             const clusters = eksClusters(world, names);
 

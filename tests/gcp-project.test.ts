@@ -30,6 +30,7 @@ const REQUIRED_APIS = [
     "serviceusage",
     "binaryauthorization",
     "logging",
+    "storage",
 ];
 
 /** The API each gcp resource type of the program is served by (written independently of the policy). */
@@ -49,6 +50,7 @@ function apisOf(r: RecordedResource): string[] {
         networksecurity: "networksecurity",
         artifactregistry: "artifactregistry",
         serviceaccount: "iam",
+        storage: "storage",
     };
     const api = byModule[mod];
     assert.ok(api, `the test knows no API for ${r.type}`);
@@ -71,7 +73,7 @@ describe("a fresh GCP project", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
 
             it("enables every API the program calls, owned by the global tier, never disabled on destroy", async () => {
                 const g = await stackGraph(stack);

@@ -65,7 +65,7 @@ describe("data-center grids", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world: World = parseWorld(loadWorldDocument(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const dcs = allDataCenters(world);
             const regionOf = (dc: DataCenter) => allRegions(world).find((r) => r.name === dc.region)!;
 

@@ -60,7 +60,7 @@ describe("agent images", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
 
             it("builds one image per agent from agents/Dockerfile (AGENT=<agent>, its directory the `agent` context) and pushes it to Artifact Registry and to each AWS region's ECR", async () => {
                 const g = await stackGraph(stack);
@@ -230,7 +230,7 @@ describe("agent images", () => {
         for (const f of [...contextFiles(repo, patterns), AGENT_DOCKERFILE, AGENT_DOCKERIGNORE]) copy(f);
         for (const dir of Object.values(AGENTS)) for (const f of contextFiles(path.join(repo, "agents", dir), patterns)) copy(`agents/${dir}/${f}`);
         const world = parseWorld(worldOf("staging"));
-        const names = new Names(world.environment, world.domain, world.awsAccountId);
+        const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
         const was = allRegions(world).find((r) => r.name === "was")!;
         const fra = allRegions(world).find((r) => r.name === "fra")!;
         const program = () => {

@@ -57,7 +57,7 @@ describe("job queue", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world = parseWorld(loadWorldDocument(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const regions = allRegions(world);
 
             it("builds one JobQueue per region, a child of its Region tier, holding both topics and subscriptions", async () => {
@@ -118,7 +118,9 @@ describe("job queue", () => {
                     const q = queueOf(g, names, r.name);
                     assert.equal(inputs(q.schema).type, "AVRO");
                     assert.deepEqual(JSON.parse(inputs(q.schema).definition), JOB_SCHEMA);
-                    assert.deepEqual(inputs(q.topic).schemaSettings, { schema: id(q.schema), encoding: "JSON" }, r.name);
+                    // messages are validated against the schema's current revision only, not any older one
+                    assert.deepEqual(inputs(q.topic).schemaSettings, { schema: id(q.schema), encoding: "JSON", firstRevisionId: q.schema.outputs.revisionId }, r.name);
+                    assert.match(String(q.schema.outputs.revisionId), /^[0-9a-f]{8}$/);
                     assert.deepEqual(deps(q.topic, "schemaSettings"), [q.schema.urn]);
                     assert.equal(inputs(q.topic).messageRetentionDuration, `${r.jobs.messageRetentionSeconds}s`);
                     assert.equal(inputs(q.dlTopic).messageRetentionDuration, `${r.jobs.deadLetterRetentionSeconds}s`);
@@ -256,7 +258,7 @@ describe("job queue", () => {
         const raw = loadWorldDocument("prod") as Record<string, any>;
         raw.continents.eu.regions.par.decommission = true;
         const world = parseWorld(raw);
-        const names = new Names(world.environment, world.domain, world.awsAccountId);
+        const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
         const run = await runStack({ stack: "prod", world: raw });
         assert.equal(run.error, undefined);
         const { GraphIndex } = await import("../engine/graph");

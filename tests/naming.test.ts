@@ -4,8 +4,8 @@ import { STACKS, stackGraph } from "./support/stacks";
 
 describe("physical names", () => {
     describe("derived from environment and world path only", () => {
-        const stg = new Names("staging", "staging.globalgrid.dev", "210987654321");
-        const prd = new Names("prod", "globalgrid.dev", "123456789012");
+        const stg = new Names("staging", "staging.globalgrid.dev", "210987654321", "gg-staging");
+        const prd = new Names("prod", "globalgrid.dev", "123456789012", "gg-prod");
         const cases: [string, string, string][] = [
             ["global cluster", stg.globalCluster(), "gg-stg-global"],
             ["continent cluster", prd.continentCluster("eu"), "gg-prd-eu-cp"],
@@ -23,13 +23,14 @@ describe("physical names", () => {
             ["sync GCP resource", stg.syncGcpResource("fra1", "proxy"), "gg-stg-fra1-sync-proxy"],
             ["broker NEG", stg.brokerNeg("fra1"), "gg-stg-fra1-broker-neg"],
             ["ECR repository", prd.ecrRepository("broker"), "gg-prd/broker"],
+            ["site-code bucket (project-scoped)", prd.siteCodeBucket("was"), "gg-prd-was-code-gg-prod"],
             ["node service account", stg.nodeServiceAccount(stg.regionCluster("fra")), "gg-stg-fra-dp-nodes"],
         ];
         for (const [what, got, want] of cases) it(`${what}: ${want}`, () => assert.equal(got, want));
     });
 
     it("gives every name of a region a value unique within its kind, on both clouds", () => {
-        const names = new Names("prod", "globalgrid.dev", "123456789012");
+        const names = new Names("prod", "globalgrid.dev", "123456789012", "gg-prod");
         for (const cloud of ["gcp", "aws"] as const) {
             const all = names.regionNames("was", cloud, ["was1", "was2", "was3"]);
             const seen = new Set<string>();
@@ -44,7 +45,7 @@ describe("physical names", () => {
     });
 
     it("stay within every cloud's limits for the longest names the schema allows", () => {
-        const names = new Names("staging", "a-very-long-subdomain.staging.globalgrid.dev", "123456789012");
+        const names = new Names("staging", "a-very-long-subdomain.staging.globalgrid.dev", "123456789012", "a-thirty-character-project-id0");
         const region = "abcdefgh"; // 8: the schema's maximum region name
         const dcs = ["abcdefghi1", "abcdefghi2"]; // 10: the maximum data center name
         for (const cloud of ["gcp", "aws"] as const) {
@@ -55,7 +56,7 @@ describe("physical names", () => {
         assert.ok(names.continentCluster("abcdef").length <= LIMITS.gkeCluster);
         assert.ok(names.dispatcherServiceAccount().length <= LIMITS.gcpServiceAccountId);
         assert.ok(names.nodeServiceAccount(names.continentCluster("abcdef")).length <= LIMITS.gcpServiceAccountId);
-        assert.ok(names.nodeServiceAccount(new Names("prod", "x.dev", "123456789012").globalCluster()).length <= LIMITS.gcpServiceAccountId);
+        assert.ok(names.nodeServiceAccount(new Names("prod", "x.dev", "123456789012", "gg-prod").globalCluster()).length <= LIMITS.gcpServiceAccountId);
     });
 
     for (const stack of STACKS) {

@@ -43,7 +43,7 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
             const world: World = parseWorld(loadWorldDocument(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId);
+            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
             const regionOf = (dc: DataCenter) => allRegions(world).find((r) => r.name === dc.region)!;
             const dcs = allDataCenters(world);
 

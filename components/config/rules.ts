@@ -34,7 +34,7 @@ export function checkRules(raw: RawWorld): ConfigIssue[] {
         if (!issues.some((i) => i.path === path && i.message === message)) issues.push({ path, message });
     };
     const world: World = resolveWorld(raw);
-    const names = new Names(raw.environment, raw.dns.domain, raw.aws.accountId);
+    const names = new Names(raw.environment, raw.dns.domain, raw.aws.accountId, raw.gcp.project);
     const prod = raw.environment === "prod";
 
     if (!GCP_REGION.test(raw.global.location)) add("global.location", `"${raw.global.location}" is not a GCP region (such as europe-west1)`);

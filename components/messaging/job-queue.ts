@@ -78,7 +78,8 @@ export class JobQueue extends pulumi.ComponentResource {
                 labels: gcpLabels("jobs-topic", placement),
                 messageStoragePolicy,
                 messageRetentionDuration: seconds(jobs.messageRetentionSeconds),
-                schemaSettings: { schema: this.schema.id, encoding: JOB_SCHEMA_ENCODING },
+                // validated against the current revision only (job-schema.ts): never an older, laxer one
+                schemaSettings: { schema: this.schema.id, encoding: JOB_SCHEMA_ENCODING, firstRevisionId: this.schema.revisionId },
             },
             stateful,
         );

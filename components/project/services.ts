@@ -13,7 +13,8 @@ import * as gcp from "@pulumi/gcp";
  * - iam: service accounts, workload identity pools and providers; iamcredentials and sts: the
  *   agents' keyless credentials (STS token exchange, access tokens);
  * - cloudresourcemanager: project IAM members and the project-number lookup; serviceusage: the
- *   services themselves and the Pub/Sub service identity.
+ *   services themselves and the Pub/Sub service identity; storage: the regions' site-code buckets
+ *   and their IAM members.
  */
 export const GCP_APIS = [
     "artifactregistry",
@@ -30,6 +31,7 @@ export const GCP_APIS = [
     "networksecurity",
     "pubsub",
     "serviceusage",
+    "storage",
     "sts",
 ] as const;
 export type GcpApi = (typeof GCP_APIS)[number];

@@ -101,7 +101,11 @@ export class DataCenterTier extends pulumi.ComponentResource {
             { parent: this },
         );
         const entrance = brokerEntrance(names, region, dc);
-        this.warmPool = new WarmPool(`${dc.name}-warm-pool`, { ...grid, consul: this.consul, entrance, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] }, { parent: this });
+        this.warmPool = new WarmPool(
+            `${dc.name}-warm-pool`,
+            { ...grid, consul: this.consul, entrance, identity: regionTier.gridIdentity, siteCode: regionTier.siteCode, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] },
+            { parent: this },
+        );
         this.syncPath = new SyncPath(
             `${dc.name}-sync`,
             { world: args.world, names, region, dataCenter: dc, global: args.global, dataPlane: regionTier.dataPlane, broker: this.warmPool.broker, entrance, placement: this.placement },
@@ -110,7 +114,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         );
         this.jobGrid = new JobGrid(
             `${dc.name}-job-grid`,
-            { ...grid, consul: this.consul, identity: regionTier.gridIdentity, subscription: regionTier.jobQueue.subscription, dependsOn: [...gridDeps, this.pools["job-grid"].resource] },
+            { ...grid, consul: this.consul, identity: regionTier.gridIdentity, siteCode: regionTier.siteCode, subscription: regionTier.jobQueue.subscription, dependsOn: [...gridDeps, this.pools["job-grid"].resource] },
             // Its subscriber grant (Pub/Sub) and its scaler's metrics grant (project IAM) name GKE
             // principals of the `<project>.svc.id.goog` pool, which exists once a Workload Identity
             // cluster does: they wait for the APIs and for the region's cluster.

@@ -12,6 +12,7 @@ import { JobQueue } from "../messaging/job-queue";
 import type { AgentImageRefs } from "../images/agents";
 import { ecrPullPolicy } from "../images/ecr";
 import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
+import { SiteCodeBucket } from "../storage/site-code";
 import { awsProvider, type ContinentTier } from "./continent";
 import { createRegionControlPlane, type RegionControlPlane } from "./control-plane";
 import { DataCenterTier } from "./data-center";
@@ -56,8 +57,10 @@ export class RegionTier extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     /** the region's Pub/Sub job queue; the job grid pulls from `jobQueue.subscription` */
     readonly jobQueue: JobQueue;
-    /** keyless Google identity for the data centers' Kubernetes service accounts (job supervisors) */
+    /** keyless Google identity for the data centers' Kubernetes service accounts (brokers, job supervisors) */
     readonly gridIdentity: GridIdentity;
+    /** every release of the region's sites' code; its data centers' brokers and supervisors read it */
+    readonly siteCode: SiteCodeBucket;
     /** Consul servers and the mTLS load balancer at `host` (`names.controlPlaneHost`) that data centers reach them through */
     readonly controlPlane: RegionControlPlane;
     readonly dataCenters: DataCenterTier[];
@@ -149,6 +152,7 @@ export class RegionTier extends pulumi.ComponentResource {
         );
 
         this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { world, names, region, dataPlane: this.dataPlane, apis: args.global.apis }, this);
+        this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, this);
 
         this.controlPlane = createRegionControlPlane(
             {

@@ -1,5 +1,9 @@
 import type { BrokerConfigInput } from "../../agents/broker/src/config";
 import type { ConsulAccess } from "../../agents/common/src/consul-access";
+import { SITE_KV_PREFIX } from "../../agents/common/src/site-catalog";
+
+/** Consul KV prefix of the region's site catalog (which release each site runs, and its env). */
+export const SITE_CATALOG_PREFIX = SITE_KV_PREFIX;
 
 /**
  * What the program renders into the broker's ConfigMap (`broker.json`). Its type is the broker's
@@ -21,6 +25,10 @@ export interface BrokerConfigArgs {
     recycleMinutes: number;
     port: number;
     metricsPort: number;
+    /** where the broker serves warm pods the site code it fetched and verified */
+    codePort: number;
+    /** the region's site-code bucket and the prefix of its objects */
+    code: { bucket: string; objectPrefix: string };
     /** how the broker reaches its region's Consul (ConsulClient.apiAccess()) */
     consulAccess: ConsulAccess;
 }
@@ -31,14 +39,16 @@ export function renderBrokerConfig(args: BrokerConfigArgs): BrokerConfigInput {
         namespace: args.namespace,
         pool: { selector: args.poolSelector, runtimePods: args.runtimePods, detach: args.detach },
         runtime: { port: args.runtimePort, loadTimeoutSeconds: 30, requestTimeoutSeconds: 60 },
-        sites: { header: "x-globalgrid-site", maxInFlightPerPod: 32, maxPodsPerSite: 4, idleMinutes: 5 },
+        // catalogPrefix: what the broker's ACL policy may read (consul/acl-bootstrap.ts)
+        sites: { header: "x-globalgrid-site", maxInFlightPerPod: 32, maxPodsPerSite: 4, idleMinutes: 5, catalogPrefix: SITE_CATALOG_PREFIX },
         recycleMinutes: args.recycleMinutes,
         // at least the longest request: a draining pod is deleted only after every broker's requests to it ended
         drainSeconds: 60,
         resyncSeconds: 5,
         claimTimeoutSeconds: 30,
         retryAfterSeconds: 2,
-        listen: { port: args.port, metricsPort: args.metricsPort },
+        listen: { port: args.port, metricsPort: args.metricsPort, codePort: args.codePort },
+        code: { bucket: args.code.bucket, objectPrefix: args.code.objectPrefix, cacheEntries: 256 },
         // node and service names inside what the broker's ACL policy may write (consul/acl-bootstrap.ts):
         // `node "<dc>-broker"` and `service_prefix "<dc>-"`, so one data center never writes another's sites
         consul: { access: args.consulAccess, node: `${args.dataCenter}-broker`, servicePrefix: `${args.dataCenter}-site-` },

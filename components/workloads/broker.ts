@@ -4,13 +4,21 @@ import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
 import { BROKER_CONFIG_DIR, BROKER_CONFIG_FILE, renderBrokerConfig } from "./broker-config";
+import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
+import { SITE_CODE_PREFIX, type SiteCodeBucket } from "../storage/site-code";
 import { container, fieldEnv, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
 
 export const BROKER = "broker";
 /** The broker's HTTP port: the load balancer terminates TLS and forwards here (health check: HEALTH_PATH). */
 export const BROKER_PORT = 8080;
 export const BROKER_METRICS_PORT = 9090;
+/**
+ * Where the broker serves the warm pods the site code it fetched from the bucket and verified
+ * (`GET /v1/code/<siteId>/<sha256>.js`): reachable from the warm pool's pods only, never through
+ * the Service or the load balancer.
+ */
+export const BROKER_CODE_PORT = 8082;
 /** what the broker answers itself on its port (agents/broker/src/broker.ts HEALTH_PATH) */
 export const BROKER_HEALTH_PATH = "/_broker/healthz";
 /** the broker image's user (agents/Dockerfile) */
@@ -42,6 +50,9 @@ export interface BrokerArgs extends PlacedWorkloadArgs {
     consulService: string;
     image: pulumi.Input<string>;
     region: Pick<Region, "cloud" | "cidr">;
+    /** the region's keyless Google identity: the broker reads site code from the bucket with it */
+    identity: GridIdentity;
+    siteCode: SiteCodeBucket;
 }
 
 /**
@@ -72,6 +83,9 @@ export class Broker extends pulumi.ComponentResource {
             { ...o, dependsOn: [sa, this.role] },
         );
         const consul = args.consul.apiAccess();
+        // Site code: read-only on the region's bucket for this data center's broker service account.
+        const codeReader = args.siteCode.grantRead(`${name}-site-code-reader`, args.identity.principal(args.namespace, BROKER), { parent: this, dependsOn: args.identity.ready });
+        const google = googleCredentials(`${name}-gcp-credentials`, { identity: args.identity, configMapName: `${BROKER}-gcp-credentials`, namespace: args.namespace, labels }, o);
         const settings = renderBrokerConfig({
             dataCenter: args.dataCenter,
             namespace: args.namespace,
@@ -82,6 +96,8 @@ export class Broker extends pulumi.ComponentResource {
             recycleMinutes: args.recycleMinutes,
             port: BROKER_PORT,
             metricsPort: BROKER_METRICS_PORT,
+            codePort: BROKER_CODE_PORT,
+            code: { bucket: args.siteCode.name, objectPrefix: SITE_CODE_PREFIX },
             consulAccess: consul.access,
         });
         const config = new k8s.core.v1.ConfigMap(name, { metadata: meta, data: { "broker.json": JSON.stringify(settings, null, 2) } }, o);
@@ -108,8 +124,10 @@ export class Broker extends pulumi.ComponentResource {
                                     ports: [
                                         { name: "http", containerPort: BROKER_PORT },
                                         { name: "metrics", containerPort: BROKER_METRICS_PORT },
+                                        { name: "code", containerPort: BROKER_CODE_PORT },
                                     ],
-                                    env: [...consul.env, fieldEnv("POD_NAME", "metadata.name")],
+                                    // POD_IP: the address warm pods fetch site code from (the URL in PUT /v1/site)
+                                    env: [...consul.env, ...google.env, fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_IP", "status.podIP")],
                                     readinessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 5 },
                                     livenessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 10, failureThreshold: 6 },
                                     volumeMounts: [
@@ -117,6 +135,7 @@ export class Broker extends pulumi.ComponentResource {
                                         { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
                                         { name: "tmp", mountPath: "/tmp" },
                                         ...consul.volumeMounts,
+                                        ...google.volumeMounts,
                                     ],
                                 }),
                             ],
@@ -125,12 +144,13 @@ export class Broker extends pulumi.ComponentResource {
                                 kubeApiVolume(),
                                 tmpVolume(),
                                 ...consul.volumes,
+                                ...google.volumes,
                             ],
                         }),
                     },
                 },
             },
-            { ...o, dependsOn: [config, sa] },
+            { ...o, dependsOn: [config, sa, google.configMap, codeReader] },
         );
         // The load balancer's backend: NEG endpoints (pod IPs) on GKE, node ports on EKS
         // (externalTrafficPolicy Local keeps the load balancer's source address and skips nodes without a broker).
@@ -158,12 +178,17 @@ export class Broker extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 labels,
                 podSelector: this.selector,
-                // only the synchronous path's load balancer (its proxies and health checks) reaches the broker
-                ingress: [{ from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] }],
+                ingress: [
+                    // only the synchronous path's load balancer (its proxies and health checks) reaches the broker's port
+                    { from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] },
+                    // the warm pool's pods fetch their site's code from the code port
+                    { from: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: BROKER_CODE_PORT }] },
+                ],
                 egress: [
                     dnsEgress(),
                     apiServerEgress(args.region),
                     { to: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: args.runtimePort }] },
+                    // Consul's load balancer, Google STS and Cloud Storage (site code)
                     internetEgress([443]),
                 ],
             },

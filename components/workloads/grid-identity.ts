@@ -23,6 +23,11 @@ export interface GridIdentity {
     stsAudience: pulumi.Output<string>;
     /** the IAM principal of one Kubernetes service account */
     principal(namespace: string, serviceAccount: string): pulumi.Output<string>;
+    /**
+     * What must exist before an IAM member can name a principal: GKE's `<project>.svc.id.goog`
+     * pool exists once a Workload Identity cluster does; the EKS pool and provider are ours.
+     */
+    ready: pulumi.Resource[];
     pool?: gcp.iam.WorkloadIdentityPool;
     provider?: gcp.iam.WorkloadIdentityPoolProvider;
 }
@@ -47,6 +52,7 @@ export function createGridIdentity(name: string, args: GridIdentityArgs, parent:
             tokenAudience: pulumi.output(pool),
             stsAudience: pulumi.output(`identitynamespace:${pool}:${cluster}`),
             principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${sa}`,
+            ready: [dataPlane.gke.cluster],
         };
     }
     const opts = { parent, protect: region.protect, dependsOn: apis.after("iam", "sts") };
@@ -84,6 +90,7 @@ export function createGridIdentity(name: string, args: GridIdentityArgs, parent:
         tokenAudience: audience,
         stsAudience: audience,
         principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/system:serviceaccount:${ns}:${sa}`,
+        ready: [pool, provider],
         pool,
         provider,
     };

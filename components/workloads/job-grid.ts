@@ -11,6 +11,7 @@ import { gridDeployment } from "./grid-deployment";
 import { AGENT_METRICS_PORT, Scaler } from "./scaler";
 import { runtimeSettings, withRuntimeConfig } from "./runtime-config";
 import type { SupervisorConfig } from "../../agents/job-supervisor/src/config";
+import { SITE_CODE_PREFIX, type SiteCodeBucket } from "../storage/site-code";
 
 export const JOB_GRID = "job-grid";
 /** the job grid's one Kubernetes service account: the supervisor's identity, in Kubernetes and in Google Cloud */
@@ -21,12 +22,25 @@ export const JOB_DETACHED = "running";
 export const APP_PORT = 8080;
 /** Supervisor: read and relabel (detach) its pod, delete it once the job is done or out of time. */
 export const SUPERVISOR_RULE = { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch", "delete"] };
+/**
+ * The pod's site-code volume: the supervisor writes the verified code of the job's release here
+ * and the app container reads it (read-only) through a `file://` URL.
+ */
+export const SITE_CODE_DIR = "/var/run/globalgrid/code";
+const SITE_CODE_VOLUME = "site-code";
 
 export interface JobGridArgs extends GridArgs {
     /** the region's keyless identity for Kubernetes service accounts */
     identity: GridIdentity;
     /** the region's jobs subscription */
     subscription: gcp.pubsub.Subscription;
+    /** the region's site-code bucket: the supervisor downloads each job's release from it */
+    siteCode: SiteCodeBucket;
+}
+
+/** The app container reads the job's code from the site-code volume, never writes it. */
+function withSiteCode(c: k8s.types.input.core.v1.Container): k8s.types.input.core.v1.Container {
+    return { ...c, volumeMounts: [...((c.volumeMounts ?? []) as k8s.types.input.core.v1.VolumeMount[]), { name: SITE_CODE_VOLUME, mountPath: SITE_CODE_DIR, readOnly: true }] };
 }
 
 /**
@@ -67,6 +81,7 @@ export class JobGrid extends pulumi.ComponentResource {
             { project: world.gcpProject, subscription: args.subscription.name, role: "roles/pubsub.subscriber", member: identity.principal(namespace, JOB_SUPERVISOR) },
             { parent: this },
         );
+        const codeReader = args.siteCode.grantRead(`${name}-site-code-reader`, identity.principal(namespace, JOB_SUPERVISOR), { parent: this, dependsOn: identity.ready });
         const supervisorSettings = args.subscription.id.apply((subscription) => {
             const rendered: SupervisorConfig = {
                 subscription,
@@ -78,6 +93,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 appUrl: `http://127.0.0.1:${APP_PORT}`,
                 detach: { label: POOL_KEY, from: JOB_MEMBER, to: JOB_DETACHED },
                 metricsPort: AGENT_METRICS_PORT,
+                code: { bucket: args.siteCode.name, objectPrefix: SITE_CODE_PREFIX, dir: SITE_CODE_DIR },
             };
             return JSON.stringify(rendered, null, 2);
         });
@@ -99,7 +115,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 // a job may run to its soft limit after the pod is asked to stop
                 terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
                 containers: [
-                    withRuntimeConfig(customerContainer("app", args.images.runtime, APP_PORT, settings.resources)),
+                    withSiteCode(withRuntimeConfig(customerContainer("app", args.images.runtime, APP_PORT, settings.resources))),
                     container({
                         name: JOB_SUPERVISOR,
                         image: args.images.jobSupervisor,
@@ -115,6 +131,7 @@ export class JobGrid extends pulumi.ComponentResource {
                             { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
                             ...google.volumeMounts,
                             { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
+                            { name: SITE_CODE_VOLUME, mountPath: SITE_CODE_DIR },
                         ],
                     }),
                 ],
@@ -124,9 +141,11 @@ export class JobGrid extends pulumi.ComponentResource {
                     { name: "supervisor-config", configMap: { name: JOB_SUPERVISOR } },
                     ...google.volumes,
                     kubeApiVolume(),
+                    // one job's code at a time (the pod is deleted after its job)
+                    { name: SITE_CODE_VOLUME, emptyDir: { sizeLimit: "64Mi" } },
                 ],
             },
-            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, google.configMap, runtimeConfig.configMap] },
+            { ...o, dependsOn: [...args.dependsOn, sa, supervisorConfig, google.configMap, runtimeConfig.configMap, codeReader] },
         );
         new k8s.policy.v1.PodDisruptionBudget(name, { metadata: { name: JOB_GRID, namespace, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: this.selector } } }, o);
         allowPolicy(

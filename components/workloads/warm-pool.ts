@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels } from "../labels";
 import { POOL_KEY } from "../clusters/sandbox-pools";
-import { Broker, BROKER_SELECTOR } from "./broker";
+import { Broker, BROKER_CODE_PORT, BROKER_SELECTOR } from "./broker";
+import type { GridIdentity } from "./grid-identity";
+import type { SiteCodeBucket } from "../storage/site-code";
 import type { GridArgs } from "./args";
 import type { BrokerEntrance } from "../network/sync-path";
 import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
@@ -20,6 +22,9 @@ export const RUNTIME_PORT = 8080;
 export interface WarmPoolArgs extends GridArgs {
     /** how the data center's synchronous-path load balancer reaches the broker */
     entrance: BrokerEntrance;
+    /** the region's keyless Google identity and site-code bucket (the broker fetches site code) */
+    identity: GridIdentity;
+    siteCode: SiteCodeBucket;
 }
 
 /**
@@ -74,7 +79,8 @@ export class WarmPool extends pulumi.ComponentResource {
                 labels,
                 podSelector: runtimePods,
                 ingress: [{ from: [{ podSelector: { matchLabels: BROKER_SELECTOR } }], ports: [{ protocol: "TCP", port: RUNTIME_PORT }] }],
-                egress: [dnsEgress(), internetEgress()],
+                // the site's code comes from the broker's code port (the runtime holds no cloud credential)
+                egress: [dnsEgress(), { to: [{ podSelector: { matchLabels: BROKER_SELECTOR } }], ports: [{ protocol: "TCP", port: BROKER_CODE_PORT }] }, internetEgress()],
             },
             o,
         );
@@ -96,6 +102,8 @@ export class WarmPool extends pulumi.ComponentResource {
                 consul: args.consul,
                 image: args.images.broker,
                 region,
+                identity: args.identity,
+                siteCode: args.siteCode,
                 placement,
                 provider: args.provider,
                 dependsOn: args.dependsOn,

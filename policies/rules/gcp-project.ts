@@ -20,6 +20,7 @@ const MODULE_APIS: Record<string, string[]> = {
     networksecurity: ["networksecurity"],
     pubsub: ["pubsub"],
     serviceaccount: ["iam"],
+    storage: ["storage"],
 };
 
 /**

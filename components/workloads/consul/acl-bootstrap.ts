@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as consul from "@pulumi/consul";
 import type { Region } from "../../config/model";
 import type { KeyPair } from "../../pki/certificates";
+import { SITE_CATALOG_PREFIX } from "../broker-config";
 
 /**
  * The ACL contract of a region's Consul datacenter, declared as resources of the `consul` provider.
@@ -33,14 +34,19 @@ export type ConsulAgent = keyof typeof CONSUL_AGENTS;
 
 /**
  * The rules of each agent's policy in data center `dc`: the broker registers its data center's site
- * services (catalog register needs service write and write on the node it registers them under);
+ * services (catalog register needs service write and write on the node it registers them under)
+ * and reads the region's site catalog (which release a site runs; it never writes it);
  * the scalers read the catalog and health of their data center's services. The job supervisor
  * needs nothing from Consul and has no binding rule, so its login is refused.
  */
 export function agentRules(agent: ConsulAgent, dc: string): string {
     switch (agent) {
         case "broker":
-            return [`service_prefix "${dc}-" {\n  policy = "write"\n}`, `node "${dc}-broker" {\n  policy = "write"\n}`].join("\n");
+            return [
+                `service_prefix "${dc}-" {\n  policy = "write"\n}`,
+                `node "${dc}-broker" {\n  policy = "write"\n}`,
+                `key_prefix "${SITE_CATALOG_PREFIX}" {\n  policy = "read"\n}`,
+            ].join("\n");
         case "scaler":
             return [`service_prefix "${dc}-" {\n  policy = "read"\n}`, `node_prefix "" {\n  policy = "read"\n}`].join("\n");
     }
