@@ -12,6 +12,7 @@ import { loadBalancerPolicies } from "./rules/load-balancers";
 import { pubsubPolicies } from "./rules/pubsub";
 import { rbacPolicies } from "./rules/rbac-scalers";
 import { stateSafetyPolicies } from "./rules/state-safety";
+import { storagePolicies } from "./rules/storage";
 import { syncPathPolicies } from "./rules/sync-path";
 import { untrustedPolicies } from "./rules/untrusted";
 
@@ -37,5 +38,6 @@ export const policies: Policies = [
     ...gcpProjectPolicies,
     ...eksPolicies,
     ...stateSafetyPolicies,
+    ...storagePolicies,
     ...hygienePolicies,
 ];

@@ -10,7 +10,7 @@ import { allDataCenters, allRegions, type DataCenter, type World } from "../comp
 import { Names } from "../components/naming";
 import { layout } from "../components/network/cidr";
 import { GOOGLE_FRONT_END_RANGES } from "../components/network/mtls-load-balancer";
-import { BROKER_HEALTH_PATH, BROKER_PORT } from "../components/workloads/broker";
+import { BROKER_CODE_PORT, BROKER_HEALTH_PATH, BROKER_PORT } from "../components/workloads/broker";
 import { ARMOR_DEFAULT_PRIORITY, ARMOR_WAF_RULES, SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_SECONDS, WAF_MANAGED_GROUPS } from "../components/network/sync-protection";
 import { STACKS, stackGraph } from "./support/stacks";
 
@@ -256,7 +256,7 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
                 }
             });
 
-            it("narrows the broker's ingress to the load balancer's sources (GFE ranges; the ALB's public subnets) on the broker port", async () => {
+            it("narrows the broker's ingress to the load balancer's sources (GFE ranges; the ALB's public subnets) on the broker port, the warm pods on the code port", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
                     const v = view(g, dc);
@@ -264,7 +264,15 @@ describe("synchronous path: DNS > TLS load balancer > broker", () => {
                     const policy = v.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "broker");
                     const ingress = at(policy.inputs, "spec.ingress") as Obj[];
                     const want = region.cloud === "gcp" ? GOOGLE_FRONT_END_RANGES : region.zones.map((z) => layout.awsPublic(region.cidr, z));
-                    assert.deepEqual(ingress, [{ from: want.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] }], dc.name);
+                    const runtimePods = at(v.k8s("kubernetes:networking.k8s.io/v1:NetworkPolicy", "warm-pool").inputs, "spec.podSelector.matchLabels") as Obj;
+                    assert.deepEqual(
+                        ingress,
+                        [
+                            { from: want.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] },
+                            { from: [{ podSelector: { matchLabels: runtimePods } }], ports: [{ protocol: "TCP", port: BROKER_CODE_PORT }] },
+                        ],
+                        dc.name,
+                    );
                     const brokerLabels = at(v.k8s("kubernetes:apps/v1:Deployment", "broker").inputs, "spec.template.metadata.labels") as Obj;
                     for (const [k, val] of Object.entries(at(policy.inputs, "spec.podSelector.matchLabels") as Obj)) assert.equal(brokerLabels[k], val);
                 }
