@@ -5,9 +5,11 @@
  * encoding is plain JSON.
  *
  * Changing the definition commits a new schema revision (the provider's update; at most 20
- * revisions per schema). Pub/Sub checks no compatibility between revisions, and a topic without
- * `firstRevisionId` accepts a message matching ANY revision: job-queue.ts pins the topic's first
- * revision to the schema's current one, so a new required field is required from that update on.
+ * revisions per schema). Pub/Sub accepts an Avro revision only if it resolves against the current
+ * one as both reader and writer schema, so a field added later needs a default; `codeSha256` has
+ * none because it is in the schema's first revision (no job could run without it). A later
+ * required field means a new schema. A topic without `firstRevisionId` accepts a message matching
+ * ANY revision: job-queue.ts pins the topic to the schema's current revision.
  */
 export const JOB_SCHEMA_ENCODING = "JSON";
 
