@@ -25,7 +25,7 @@ describe("world config", () => {
         for (const r of allRegions(w)) assert.ok(r.dataCenters.length >= 1 && r.dataCenters.length <= 2, r.name);
     });
 
-    it("prod runs Koyeb's six regions on >= 3 continents (one on aws) with 2-3 data centers each", () => {
+    it("prod runs six regions on >= 3 continents (one on aws) with 2-3 data centers each", () => {
         const w = parseWorld(worldOf("prod"));
         assert.ok(w.continents.length >= 3);
         assert.ok(w.continents.some((c) => c.cloud === "aws"));

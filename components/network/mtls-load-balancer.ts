@@ -9,8 +9,7 @@ import { createGcpMtls } from "./mtls-gcp";
 export { GOOGLE_FRONT_END_RANGES, loadBalancerSourceRanges, type MtlsLoadBalancerArgs } from "./mtls-common";
 
 /**
- * The mutual-TLS load balancer in front of a regional control plane (Koyeb: "a load balancer in
- * front of the control plane ... protected with mutual TLS"). Data centers reach Consul only
+ * The mutual-TLS load balancer in front of a regional control plane. Data centers reach Consul only
  * through it with their client certificate; anything else is refused at the load balancer.
  * One interface, an implementation per cloud chosen by the continent: GCP (TrustConfig +
  * ServerTlsPolicy REJECT_INVALID) or AWS (ALB TrustStore, listener in `verify` mode).

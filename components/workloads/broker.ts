@@ -56,7 +56,7 @@ export interface BrokerArgs extends PlacedWorkloadArgs {
 }
 
 /**
- * The warm pool's broker (Wix's scheduler): takes a pooled pod for a site by relabeling it out of
+ * The warm pool's broker, the data center's router for synchronous requests: takes a pooled pod for a site by relabeling it out of
  * the Deployment's selector (the Deployment then starts a replacement), and owns recycling: it
  * deletes every warm-pool pod older than `recycleMinutes`. Recycling lives here, not in the pod,
  * so no container next to customer code holds a Kubernetes credential.

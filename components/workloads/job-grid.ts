@@ -44,7 +44,7 @@ function withSiteCode(c: k8s.types.input.core.v1.Container): k8s.types.input.cor
 }
 
 /**
- * The asynchronous grid (Wix's job grid) on the data center's `job-grid` node pool. Each pod is the
+ * The asynchronous grid on the data center's `job-grid` node pool. Each pod is the
  * app container (customer code, REST on localhost) and a job-supervisor sidecar that pulls one
  * message from the region's subscription, detaches its pod, calls the app and acks; the soft time
  * limit ends a job. The supervisor alone holds credentials: a Kubernetes API token and a projected

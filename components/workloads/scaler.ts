@@ -45,7 +45,7 @@ export const scaleRule = (target: string) => ({ apiGroups: ["apps"], resources: 
 export const countPodsRule = { apiGroups: [""], resources: ["pods"], verbs: ["list"] };
 
 /**
- * Codavel's watcher, done safely: a Deployment that resizes one target Deployment through the
+ * A Deployment that resizes one target Deployment through the
  * scale subresource, with in-cluster credentials of its own ServiceAccount (no kubeconfig in a
  * ConfigMap) and settings from a ConfigMap. The target must `ignoreChanges: ["spec.replicas"]`.
  */

@@ -28,7 +28,7 @@ export interface WarmPoolArgs extends GridArgs {
 }
 
 /**
- * The synchronous grid (Wix's warm pool): pre-started, sandboxed runtime pods in the data center's
+ * The synchronous grid: pre-started, sandboxed runtime pods in the data center's
  * `warm-pool` node pool. The broker detaches one for a site by relabeling it (the Deployment
  * replaces it) and recycles pods after `recycleMinutes`; the scaler owns the replica count.
  */

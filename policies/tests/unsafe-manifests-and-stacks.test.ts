@@ -5,8 +5,8 @@ import { mandatory, policyReport, stackPolicyConfig } from "../report";
 import { runPolicies } from "../runner";
 import { K8S, res } from "./support/fixtures";
 
-/** The Codavel manifests (consul:latest, hostPort, kubeconfig from a ConfigMap) plus an undead-lettered subscription and a listener without mTLS. */
-function codavel() {
+/** A hand-written unsafe deployment (consul:latest, hostPort, kubeconfig from a ConfigMap) plus an undead-lettered subscription and a listener without mTLS. */
+function unsafeManifests() {
     const consulContainer = {
         name: "consul",
         image: "consul:latest",
@@ -68,9 +68,9 @@ function codavel() {
     return [consul, bolina, watcher, topic, subscription, listener];
 }
 
-describe("policies: the Codavel-style manifests", () => {
+describe("policies: a hand-written unsafe deployment", () => {
     it("produce the expected mandatory violations", async () => {
-        const run = await runPolicies(policies, codavel(), { packEnforcementLevel: PACK_ENFORCEMENT });
+        const run = await runPolicies(policies, unsafeManifests(), { packEnforcementLevel: PACK_ENFORCEMENT });
         const got = new Set(run.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => `${v.policy} ${v.urn.split("::").pop()}: ${v.message}`));
         const expected = [
             'container-image-pinned consul: container "consul" image "consul:latest" uses the `latest` tag',
