@@ -1,5 +1,4 @@
 import { strict as assert } from "assert";
-import type { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { at, plainStrings } from "../engine/values";
 import { loadWorldDocument } from "../engine/stack-config";
@@ -12,8 +11,7 @@ import { CONSUL_AUTH_METHOD } from "../components/workloads/consul/acl-bootstrap
 import { consulAccessSchema } from "../agents/common/src/consul-access";
 import { BROKER_PORT } from "../components/workloads/broker";
 import { STACKS, stackGraph } from "./support/stacks";
-
-type Obj = Record<string, any>;
+import { configMapJson, container, containers, dataCenterView, podSpec, type Obj } from "./support/data-center-view";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
@@ -23,31 +21,10 @@ const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const IAM_MEMBER = "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember";
 const PROJECT_NUMBER = "418203395521"; // what engine/mocks.ts answers for getProject
 
-/** Everything the data center owns, by Kubernetes kind and metadata.name. */
-function dcView(g: GraphIndex, dc: DataCenter) {
-    const tier = g.get("globalgrid:tier:DataCenter", dc.name);
-    const all = g.descendants(tier.urn);
-    const k8s = (type: string, name: string): RecordedResource => {
-        const found = all.filter((r) => r.type === type && at(r.inputs, "metadata.name") === name);
-        assert.equal(found.length, 1, `${dc.name}: one ${type} named ${name}, found ${found.length}`);
-        return found[0];
-    };
-    const ofType = (type: string) => all.filter((r) => r.type === type);
-    return { tier, all, k8s, ofType };
-}
-
-const podSpec = (d: RecordedResource): Obj => at(d.inputs, "spec.template.spec") as Obj;
-const containers = (d: RecordedResource): Obj[] => podSpec(d).containers as Obj[];
-const container = (d: RecordedResource, name: string): Obj => {
-    const c = containers(d).find((x) => x.name === name);
-    assert.ok(c, `${d.name} has a container ${name}`);
-    return c;
-};
 const volume = (d: RecordedResource, name: string): Obj => (podSpec(d).volumes as Obj[]).find((v) => v.name === name) as Obj;
 const mounts = (c: Obj): string[] => ((c.volumeMounts ?? []) as Obj[]).map((m) => m.name as string);
 const mountersOf = (d: RecordedResource, vol: string): string[] => containers(d).filter((c) => mounts(c).includes(vol)).map((c) => c.name as string);
 const isTokenVolume = (v: Obj | undefined): boolean => !!v?.projected && (v.projected.sources as Obj[]).some((s) => s.serviceAccountToken);
-const json = (cm: RecordedResource, key: string): Obj => JSON.parse((at(cm.inputs, "data") as Obj)[key] as string) as Obj;
 
 function contains(outer: string, inner: string): boolean {
     const o = parseCidr(outer)!;
@@ -72,7 +49,7 @@ describe("data-center grids", () => {
             it("builds a warm pool, a job grid, a broker, two scalers and a Consul client in every data center", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const comps = (t: string) => v.all.filter((r) => r.type === t).length;
                     assert.deepEqual(
                         ["WarmPool", "JobGrid", "Broker", "Scaler", "ConsulClient"].map((t) => comps(`globalgrid:workload:${t}`)),
@@ -94,7 +71,7 @@ describe("data-center grids", () => {
             it("selects pooled warm-pool pods by globalgrid.dev/pool=warm, and the broker detaches by changing that label", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const d = v.k8s(DEPLOYMENT, "warm-pool");
                     const selector = at(d.inputs, "spec.selector.matchLabels") as Obj;
                     assert.equal(selector["globalgrid.dev/pool"], "warm", dc.name);
@@ -103,13 +80,13 @@ describe("data-center grids", () => {
                     assert.equal(podLabels["globalgrid.dev/customer-code"], "true");
                     assert.equal(podLabels["globalgrid.dev/datacenter"], dc.name);
 
-                    const broker = json(v.k8s(CONFIG_MAP, "broker"), "broker.json");
+                    const broker = configMapJson(v.k8s(CONFIG_MAP, "broker"), "broker.json");
                     assert.deepEqual(broker.pool.selector, selector);
                     assert.equal(broker.pool.detach.label, "globalgrid.dev/pool");
                     assert.notEqual(broker.pool.detach.value, "warm", "a detached pod must leave the selector");
                     assert.equal(broker.recycleMinutes, dc.warmPool.recycleMinutes);
 
-                    const sup = json(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json");
+                    const sup = configMapJson(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json");
                     const jobSelector = at(v.k8s(DEPLOYMENT, "job-grid").inputs, "spec.selector.matchLabels") as Obj;
                     assert.equal(jobSelector[sup.detach.label], sup.detach.from);
                     assert.notEqual(sup.detach.to, sup.detach.from);
@@ -121,7 +98,7 @@ describe("data-center grids", () => {
             it("runs both grids under gVisor, only on their own data center's sandboxed pool, tolerating its taint", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     for (const grid of GRIDS) {
                         const d = v.k8s(DEPLOYMENT, grid.name);
                         const spec = podSpec(d);
@@ -145,7 +122,7 @@ describe("data-center grids", () => {
             it("keeps tokens and cloud credentials out of the customer containers", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     for (const grid of GRIDS) {
                         const d = v.k8s(DEPLOYMENT, grid.name);
                         assert.equal(podSpec(d).automountServiceAccountToken, false);
@@ -166,7 +143,7 @@ describe("data-center grids", () => {
             it("sets no host network, PID, IPC or host ports, and a restricted security context, in every data-center pod", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    for (const d of dcView(g, dc).ofType(DEPLOYMENT)) {
+                    for (const d of dataCenterView(g, dc).ofType(DEPLOYMENT)) {
                         const spec = podSpec(d);
                         for (const k of ["hostNetwork", "hostPID", "hostIPC"]) assert.notEqual(spec[k], true, `${d.name} ${k}`);
                         assert.equal(spec.automountServiceAccountToken, false, d.name);
@@ -188,7 +165,7 @@ describe("data-center grids", () => {
             it("sets requests and limits on every container, from config for the grids' customer containers", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     for (const d of v.ofType(DEPLOYMENT)) {
                         for (const c of containers(d)) {
                             for (const k of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]) assert.ok(at(c.resources, k), `${dc.name} ${d.name}/${c.name} ${k}`);
@@ -205,7 +182,7 @@ describe("data-center grids", () => {
             it("denies traffic by default and never lets a data-center pod reach the metadata server or private ranges unbounded", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const region = regionOf(dc);
                     const deny = v.k8s(NETWORK_POLICY, "default-deny");
                     assert.deepEqual(at(deny.inputs, "spec"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
@@ -255,7 +232,7 @@ describe("data-center grids", () => {
                 const clusterScoped = g.resources.filter((r) => /ClusterRole/.test(r.type) && g.dataCenterOf(r));
                 assert.deepEqual(clusterScoped, []);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const roles = v.ofType(ROLE);
                     for (const role of roles) {
                         for (const rule of at(role.inputs, "rules") as Obj[]) {
@@ -284,7 +261,7 @@ describe("data-center grids", () => {
             it("lets the scaler own spec.replicas of every Deployment a scaler Role targets", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const targets = v
                         .ofType(ROLE)
                         .flatMap((r) => at(r.inputs, "rules") as Obj[])
@@ -302,8 +279,8 @@ describe("data-center grids", () => {
             it("configures each scaler from config through a ConfigMap", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
-                    const warm = json(v.k8s(CONFIG_MAP, "warm-pool-scaler"), "scaler.json");
+                    const v = dataCenterView(g, dc);
+                    const warm = configMapJson(v.k8s(CONFIG_MAP, "warm-pool-scaler"), "scaler.json");
                     assert.deepEqual(warm.target, { apiVersion: "apps/v1", kind: "Deployment", name: "warm-pool" });
                     assert.deepEqual([warm.minReplicas, warm.maxReplicas], [dc.warmPool.minReplicas, dc.warmPool.maxReplicas]);
                     assert.deepEqual(warm.policy, {
@@ -312,7 +289,7 @@ describe("data-center grids", () => {
                         detachedSelector: "app.kubernetes.io/name=warm-pool,app.kubernetes.io/component=warm-pool,globalgrid.dev/pool=site",
                     });
                     assert.equal(warm.consulService, `${dc.name}-warm-pool`);
-                    const jobs = json(v.k8s(CONFIG_MAP, "job-grid-scaler"), "scaler.json");
+                    const jobs = configMapJson(v.k8s(CONFIG_MAP, "job-grid-scaler"), "scaler.json");
                     assert.deepEqual(jobs.target, { apiVersion: "apps/v1", kind: "Deployment", name: "job-grid" });
                     assert.deepEqual([jobs.minReplicas, jobs.maxReplicas], [dc.jobGrid.minReplicas, dc.jobGrid.maxReplicas]);
                     assert.deepEqual(jobs.policy, {
@@ -330,8 +307,8 @@ describe("data-center grids", () => {
                 const members = g.ofType(IAM_MEMBER).filter((m) => at(m.inputs, "role") === "roles/pubsub.subscriber" && g.dataCenterOf(m));
                 assert.equal(members.length, dcs.length);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
-                    const sup = json(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json");
+                    const v = dataCenterView(g, dc);
+                    const sup = configMapJson(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json");
                     assert.equal(sup.subscription, `projects/${world.gcpProject}/subscriptions/${names.jobsSubscription(dc.region)}`);
                     const mine = v.ofType(IAM_MEMBER);
                     assert.equal(mine.length, 1, dc.name);
@@ -346,11 +323,11 @@ describe("data-center grids", () => {
             it("wires keyless identity: GKE workload pool or the region's EKS OIDC provider, token in the supervisor only", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const ns = names.dataCenterNamespace(dc.name);
                     const d = v.k8s(DEPLOYMENT, "job-grid");
                     const member = at(v.ofType(IAM_MEMBER)[0].inputs, "member") as string;
-                    const creds = json(v.k8s(CONFIG_MAP, "job-supervisor-gcp-credentials"), "credentials.json");
+                    const creds = configMapJson(v.k8s(CONFIG_MAP, "job-supervisor-gcp-credentials"), "credentials.json");
                     const gcpToken = volume(d, "gcp-token");
                     const tokenAudience = (gcpToken.projected.sources as Obj[])[0].serviceAccountToken.audience as string;
                     if (dc.cloud === "gcp") {
@@ -397,7 +374,7 @@ describe("data-center grids", () => {
             it("lets only the job-grid scaler read the backlog metric: its own principal, read-only metrics, keyless", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const ns = names.dataCenterNamespace(dc.name);
                     const viewers = v.ofType("gcp:projects/iAMMember:IAMMember");
                     assert.equal(viewers.length, 1, `${dc.name}: one project grant`);
@@ -409,7 +386,7 @@ describe("data-center grids", () => {
                     const scaler = v.k8s(DEPLOYMENT, "job-grid-scaler");
                     assert.ok(isTokenVolume(volume(scaler, "gcp-token")));
                     assert.deepEqual(mountersOf(scaler, "gcp-token"), ["scaler"]);
-                    const creds = json(v.k8s(CONFIG_MAP, "job-grid-scaler-gcp-credentials"), "credentials.json");
+                    const creds = configMapJson(v.k8s(CONFIG_MAP, "job-grid-scaler-gcp-credentials"), "credentials.json");
                     assert.equal(creds.type, "external_account");
                     assert.ok(scaler.dependencies.includes(viewers[0].urn), "the scaler starts once it may read metrics");
                     // the warm pool's scaler reads Consul only: no Google credentials
@@ -424,7 +401,7 @@ describe("data-center grids", () => {
                 const keys = g.resources.filter((r) => /serviceaccount\/key|serviceAccountKey|hmacKey|iam\/accessKey/i.test(r.type));
                 assert.deepEqual(keys.map((r) => r.urn), []);
                 for (const dc of dcs) {
-                    for (const r of dcView(g, dc).all) {
+                    for (const r of dataCenterView(g, dc).all) {
                         for (const s of plainStrings(r.inputs)) assert.ok(!/"type":\s*"service_account"|private_key/.test(s.value), `${r.name} ${s.path}`);
                     }
                 }
@@ -433,9 +410,9 @@ describe("data-center grids", () => {
             it("registers the grids with their own region's Consul through the mTLS load balancer, without a gossip key", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     const host = names.controlPlaneHost(dc.region);
-                    const access = consulAccessSchema.parse(json(v.k8s(CONFIG_MAP, "consul-access"), "consul-access.json"));
+                    const access = consulAccessSchema.parse(configMapJson(v.k8s(CONFIG_MAP, "consul-access"), "consul-access.json"));
                     assert.equal(access.address, `https://${host}:443`);
                     assert.equal(access.datacenter, dc.region);
                     assert.equal(access.tls.serverName, host);
@@ -476,7 +453,7 @@ describe("data-center grids", () => {
             it("protects the grids with PodDisruptionBudgets selecting their pooled pods", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of dcs) {
-                    const v = dcView(g, dc);
+                    const v = dataCenterView(g, dc);
                     for (const grid of GRIDS) {
                         const pdb = v.k8s("kubernetes:policy/v1:PodDisruptionBudget", grid.name);
                         const selector = at(v.k8s(DEPLOYMENT, grid.name).inputs, "spec.selector.matchLabels") as Obj;

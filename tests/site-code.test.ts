@@ -1,17 +1,14 @@
 import { strict as assert } from "assert";
-import type { GraphIndex } from "../engine/graph";
-import type { RecordedResource } from "../engine/recorder";
 import { at } from "../engine/values";
 import { loadWorldDocument } from "../engine/stack-config";
 import { parseWorld } from "../components/config/load";
-import { allDataCenters, allRegions, type DataCenter, type World } from "../components/config/model";
+import { allDataCenters, allRegions, type World } from "../components/config/model";
 import { Names } from "../components/naming";
 import { parseBrokerConfig } from "../agents/broker/src/config";
 import { supervisorConfigSchema } from "../agents/job-supervisor/src/config";
 import { codeObjectName, SITE_KV_PREFIX } from "../agents/common/src/site-catalog";
 import { STACKS, stackGraph } from "./support/stacks";
-
-type Obj = Record<string, any>;
+import { configMapJson, container, dataCenterView, podSpec, type Obj } from "./support/data-center-view";
 
 const BUCKET = "gcp:storage/bucket:Bucket";
 const READER = "gcp:storage/bucketIAMMember:BucketIAMMember";
@@ -22,19 +19,6 @@ const K8S_SERVICE = "kubernetes:core/v1:Service";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CODE_PORT = 8082;
 const CODE_DIR = "/var/run/globalgrid/code";
-
-function inDc(g: GraphIndex, dc: DataCenter) {
-    const all = g.descendants(g.get("globalgrid:tier:DataCenter", dc.name).urn);
-    const k8s = (type: string, name: string): RecordedResource => {
-        const found = all.filter((r) => r.type === type && at(r.inputs, "metadata.name") === name);
-        assert.equal(found.length, 1, `${dc.name}: one ${type} named ${name}, found ${found.length}`);
-        return found[0];
-    };
-    return { all, k8s };
-}
-const podSpec = (d: RecordedResource): Obj => at(d.inputs, "spec.template.spec") as Obj;
-const container = (d: RecordedResource, name: string): Obj => (podSpec(d).containers as Obj[]).find((c) => c.name === name) as Obj;
-const json = (cm: RecordedResource, key: string): Obj => JSON.parse((at(cm.inputs, "data") as Obj)[key] as string) as Obj;
 
 describe("site code: one private bucket per region, read by its data centers' brokers and supervisors", () => {
     for (const stack of STACKS) {
@@ -70,7 +54,7 @@ describe("site code: one private bucket per region, read by its data centers' br
                 assert.equal(readers.length, 2 * allDataCenters(world).length);
                 for (const dc of allDataCenters(world)) {
                     const ns = names.dataCenterNamespace(dc.name);
-                    const mine = inDc(g, dc).all.filter((x) => x.type === READER);
+                    const mine = dataCenterView(g, dc).all.filter((x) => x.type === READER);
                     const bucket = g.ofType(BUCKET).find((b) => b.inputs.name === names.siteCodeBucket(dc.region))!;
                     const members = mine.map((x) => String(x.inputs.member)).sort();
                     const subject = (sa: string) => (dc.cloud === "gcp" ? `/subject/ns/${ns}/sa/${sa}` : `/subject/system:serviceaccount:${ns}:${sa}`);
@@ -94,8 +78,8 @@ describe("site code: one private bucket per region, read by its data centers' br
             it("renders the broker's code port, bucket and catalog prefix; the pod gets POD_IP and Google credentials; the Service never exposes the code port", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of allDataCenters(world)) {
-                    const v = inDc(g, dc);
-                    const cfg = parseBrokerConfig(json(v.k8s(CONFIG_MAP, "broker"), "broker.json"));
+                    const v = dataCenterView(g, dc);
+                    const cfg = parseBrokerConfig(configMapJson(v.k8s(CONFIG_MAP, "broker"), "broker.json"));
                     assert.equal(cfg.listen.codePort, CODE_PORT);
                     assert.deepEqual(cfg.code, { bucket: names.siteCodeBucket(dc.region), objectPrefix: "sites/", cacheEntries: 256 });
                     assert.equal(cfg.sites.catalogPrefix, SITE_KV_PREFIX);
@@ -106,7 +90,7 @@ describe("site code: one private bucket per region, read by its data centers' br
                     assert.deepEqual((c.ports as Obj[]).find((p) => p.name === "code"), { name: "code", containerPort: CODE_PORT });
                     assert.deepEqual((c.env as Obj[]).find((e) => e.name === "POD_IP"), { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
                     assert.ok((c.env as Obj[]).some((e) => e.name === "GOOGLE_APPLICATION_CREDENTIALS"));
-                    const creds = json(v.k8s(CONFIG_MAP, "broker-gcp-credentials"), "credentials.json");
+                    const creds = configMapJson(v.k8s(CONFIG_MAP, "broker-gcp-credentials"), "credentials.json");
                     assert.equal(creds.type, "external_account");
                     const grant = v.all.find((x) => x.type === READER && String(x.inputs.member).endsWith("broker"))!;
                     assert.ok(d.dependencies.includes(grant.urn), "the broker starts once it may read the bucket");
@@ -119,8 +103,8 @@ describe("site code: one private bucket per region, read by its data centers' br
             it("gives the job supervisor the bucket and a code volume it writes and the app only reads", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of allDataCenters(world)) {
-                    const v = inDc(g, dc);
-                    const cfg = supervisorConfigSchema.parse(json(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json"));
+                    const v = dataCenterView(g, dc);
+                    const cfg = supervisorConfigSchema.parse(configMapJson(v.k8s(CONFIG_MAP, "job-supervisor"), "supervisor.json"));
                     assert.deepEqual(cfg.code, { bucket: names.siteCodeBucket(dc.region), objectPrefix: "sites/", dir: CODE_DIR });
                     const d = v.k8s(DEPLOYMENT, "job-grid");
                     const vol = (podSpec(d).volumes as Obj[]).find((x) => x.name === "site-code");
@@ -136,7 +120,7 @@ describe("site code: one private bucket per region, read by its data centers' br
             it("lets warm pods reach the broker's code port and nothing else of it, in both policies", async () => {
                 const g = await stackGraph(stack);
                 for (const dc of allDataCenters(world)) {
-                    const v = inDc(g, dc);
+                    const v = dataCenterView(g, dc);
                     const broker = at(v.k8s(NETWORK_POLICY, "broker").inputs, "spec") as Obj;
                     const warm = at(v.k8s(NETWORK_POLICY, "warm-pool").inputs, "spec") as Obj;
                     const runtimePods = warm.podSelector.matchLabels as Obj;

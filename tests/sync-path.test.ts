@@ -13,6 +13,7 @@ import { GOOGLE_FRONT_END_RANGES } from "../components/network/mtls-load-balance
 import { BROKER_CODE_PORT, BROKER_HEALTH_PATH, BROKER_PORT } from "../components/workloads/broker";
 import { ARMOR_DEFAULT_PRIORITY, ARMOR_WAF_RULES, SYNC_RATE_LIMIT, SYNC_RATE_WINDOW_SECONDS, WAF_MANAGED_GROUPS } from "../components/network/sync-protection";
 import { STACKS, stackGraph } from "./support/stacks";
+import { dataCenterView, type Obj } from "./support/data-center-view";
 
 /**
  * The synchronous path of every data center, as the program registers it: DNS name > TLS load
@@ -20,21 +21,18 @@ import { STACKS, stackGraph } from "./support/stacks";
  * balancer's sources, and the broker's rendered config accepted by the broker's own parser.
  */
 
-type Obj = Record<string, any>;
 const SYNC = "globalgrid:network:SyncPath";
 const RECORD = "gcp:dns/recordSet:RecordSet";
 
 function view(g: GraphIndex, dc: DataCenter) {
-    const tier = g.get("globalgrid:tier:DataCenter", dc.name);
+    const { tier, all, k8s } = dataCenterView(g, dc);
     const path = g.get(SYNC, `${dc.name}-sync`);
     const lb = g.descendants(path.urn);
-    const all = g.descendants(tier.urn);
     const one = (rs: RecordedResource[], type: string, pred: (r: RecordedResource) => boolean = () => true): RecordedResource => {
         const hits = rs.filter((r) => r.type === type && pred(r));
         assert.equal(hits.length, 1, `${dc.name}: one ${type}, found ${hits.length}`);
         return hits[0];
     };
-    const k8s = (type: string, name: string) => one(all, type, (r) => at(r.inputs, "metadata.name") === name);
     return { tier, path, lb, all, one, k8s };
 }
 const deps = (r: RecordedResource, prop: string) => r.propertyDependencies[prop] ?? [];
