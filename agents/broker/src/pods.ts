@@ -125,6 +125,22 @@ export class PodStore {
         return this.patch(p, { annotations: { [LOADED_ANNOTATION]: new Date().toISOString() } });
     }
 
+    /** Records the load on the pod; a concurrent change (another broker adopting it) is re-read and retried. */
+    async markLoadedRetrying(pod: Pod): Promise<Pod> {
+        for (let i = 0; i < 5; i++) {
+            try {
+                return await this.markLoaded(pod);
+            } catch (e) {
+                if (!(e instanceof Conflict)) throw e;
+                const fresh = (await this.list()).find((p) => podName(p) === podName(pod));
+                if (!fresh) throw e;
+                if (assignmentOf(fresh)?.loaded) return fresh;
+                pod = fresh;
+            }
+        }
+        return pod;
+    }
+
     markDraining(p: Pod): Promise<Pod> {
         return this.patch(p, { annotations: { [DRAINING_ANNOTATION]: new Date().toISOString() } });
     }

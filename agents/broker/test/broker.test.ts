@@ -25,7 +25,7 @@ describe("warm-pool broker", function () {
     });
 
     it("gives concurrent first requests for one site, through two brokers, one pod; another site gets another pod", async () => {
-        w = await startWorld({ pool: 4 });
+        w = await startWorld({ pool: 4, sites: ["site-alpha", "site-beta"] });
         w.kube.writeDelayMs = 15; // widen the window between read and write
         const a = await w.startBroker("broker-a");
         const b = await w.startBroker("broker-b");
@@ -67,7 +67,7 @@ describe("warm-pool broker", function () {
     });
 
     it("repairs on restart what a broker that died between relabel and registration left: loads, registers and routes to the pod", async () => {
-        w = await startWorld({ pool: 3 });
+        w = await startWorld({ pool: 3, sites: ["site-gamma", "site-delta"] });
         // the dead broker: claimed and confirmed a pod for the site, then died before loading or registering it
         const dead = new Assigner(new PodStore(w.kube.kubeConfig(), w.config), { brokerName: "broker-dead", claimTimeoutMs: 2000 }, createMetrics(), silentLogger);
         const orphan = await dead.acquire("site-gamma", 0);
@@ -96,7 +96,7 @@ describe("warm-pool broker", function () {
     });
 
     it("keeps serving a site when the broker that assigned it dies: the assignment is in the pod's labels", async () => {
-        w = await startWorld({ pool: 3 });
+        w = await startWorld({ pool: 3, sites: ["site-eps"] });
         const a = await w.startBroker("broker-a");
         const first = await request(a.port, "site-eps");
         a.broker.crash();
@@ -108,7 +108,7 @@ describe("warm-pool broker", function () {
     });
 
     it("recycles a pod older than recycleMinutes without dropping the request in flight, and the site moves to a fresh pod", async () => {
-        w = await startWorld({ pool: 2 });
+        w = await startWorld({ pool: 2, sites: ["site-zeta"] });
         Object.assign(w.config, { recycleMinutes: 0.02, drainSeconds: 2 });
         w.config.runtime.requestTimeoutSeconds = 2;
         const b = await w.startBroker("broker-a");
@@ -128,7 +128,7 @@ describe("warm-pool broker", function () {
     });
 
     it("recycles a site pod idle longer than idleMinutes", async () => {
-        w = await startWorld({ pool: 2 });
+        w = await startWorld({ pool: 2, sites: ["site-eta"] });
         Object.assign(w.config.sites, { idleMinutes: 0.01 });
         Object.assign(w.config, { drainSeconds: 0.5 });
         w.config.runtime.requestTimeoutSeconds = 0.5;
@@ -141,7 +141,7 @@ describe("warm-pool broker", function () {
     });
 
     it("answers 503 with Retry-After when the pool is empty, at once, and counts it", async () => {
-        w = await startWorld({ pool: 1 });
+        w = await startWorld({ pool: 1, sites: ["site-one", "site-two"] });
         const b = await w.startBroker("broker-a");
         assert.equal((await request(b.port, "site-one")).status, 200);
         w.kube.log.length = 0;
@@ -160,7 +160,7 @@ describe("warm-pool broker", function () {
     });
 
     it("adds a pod to a saturated site (one at a time) and routes to the less loaded pod", async () => {
-        w = await startWorld({ pool: 3, config: { sites: { maxInFlightPerPod: 2, maxPodsPerSite: 2 } } });
+        w = await startWorld({ pool: 3, sites: ["site-busy"], config: { sites: { maxInFlightPerPod: 2, maxPodsPerSite: 2 } } });
         const b = await w.startBroker("broker-a");
         const slow = Array.from({ length: 4 }, () => request(b.port, "site-busy", "/work?delay=600"));
         await eventually(() => sitePods(w, "site-busy").length === 2, 5000, "a second pod for the site");
@@ -173,7 +173,7 @@ describe("warm-pool broker", function () {
     });
 
     it("gives up a pod that cannot load the site: it is deleted and the next request gets a fresh pod", async () => {
-        w = await startWorld({ pool: 1 });
+        w = await startWorld({ pool: 1, sites: ["site-theta"] });
         const b = await w.startBroker("broker-a");
         // the pool's pod refuses to load (a broken runtime, say); its replacements are healthy
         for (const r of w.runtimes.values()) r.site = "someone-else";

@@ -2,33 +2,59 @@ import * as http from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { publishSite, SITE_KV_PREFIX, storageClient, type SiteRecord } from "@globalgrid/common";
 import { ConsulApi } from "@globalgrid/common/src/consul";
 import { startConsulApiServer, type ConsulApiServer } from "@globalgrid/common/src/testing/consul-api-server";
+import { startStorageServer, type StorageServer } from "@globalgrid/common/src/testing/storage-server";
 import { Broker } from "../../src/broker";
 import { parseBrokerConfig, type BrokerConfig, type BrokerConfigInput } from "../../src/config";
-import { silentLogger } from "../../src/log";
+import type { Logger } from "../../src/log";
 import { startKubePodsServer, type KubePodsServer } from "./kube-pods-server";
 import { startRuntimeFake, type RuntimeFake } from "./runtime-fake";
 
 /**
  * One data center for the broker's tests: the Kubernetes API (pods, with a ReplicaSet keeping the
- * pool full), the region's Consul (mTLS, ACLs on, the broker's auth method), a runtime per pod,
- * and brokers started from a config parsed by the broker's own parser.
+ * pool full), the region's Consul (mTLS, ACLs on, the broker's auth method: service and node write,
+ * catalog read; a publisher's: catalog write), the region's code bucket (Cloud Storage JSON API,
+ * reached through @google-cloud/storage), a runtime per pod, and brokers started from a config
+ * parsed by the broker's own parser. Sites are published the way a release is: publishSite.
  */
 
 export const NAMESPACE = "dc-fra1";
 export const POOL = { "app.kubernetes.io/name": "warm-pool", "app.kubernetes.io/component": "warm-pool", "globalgrid.dev/pool": "warm" };
 export const RUNTIME_PODS = { "app.kubernetes.io/name": "warm-pool", "app.kubernetes.io/component": "warm-pool" };
 export const CONSUL_NODE = "fra1-warm-pool";
+export const BUCKET = "gg-test-fra-site-code";
+
+/** A site module whose answer names its site (each site's code has its own sha256). */
+export const siteModule = (siteId: string) => `exports.handler = async () => ({ body: ${JSON.stringify(siteId)} });\n`;
+
+export interface LogLine {
+    level: "info" | "warn" | "error";
+    msg: string;
+    fields?: Record<string, unknown>;
+}
 
 export interface World {
     kube: KubePodsServer;
     consul: ConsulApiServer;
+    gcs: StorageServer;
+    /** every broker's log lines */
+    logs: LogLine[];
     runtimes: Map<string, RuntimeFake>;
     config: BrokerConfig;
-    brokers: { broker: Broker; port: number; consul: ConsulApi }[];
-    startBroker(name: string): Promise<{ broker: Broker; port: number; consul: ConsulApi }>;
+    brokers: StartedBroker[];
+    startBroker(name: string): Promise<StartedBroker>;
+    /** publishes a release of a site (its object, then its catalog record) */
+    publish(siteId: string, opts?: { code?: string; env?: Record<string, string>; entry?: string }): Promise<SiteRecord>;
     close(): Promise<void>;
+}
+
+export interface StartedBroker {
+    broker: Broker;
+    port: number;
+    codePort: number;
+    consul: ConsulApi;
 }
 
 async function freePort(): Promise<number> {
@@ -39,9 +65,16 @@ async function freePort(): Promise<number> {
     return port;
 }
 
-export async function startWorld(opts: { pool: number; config?: Partial<BrokerConfigInput> & { sites?: Partial<BrokerConfigInput["sites"]> } }): Promise<World> {
+export async function startWorld(opts: {
+    pool: number;
+    /** sites published (siteModule) before the brokers start */
+    sites?: string[];
+    config?: Partial<BrokerConfigInput> & { sites?: Partial<BrokerConfigInput["sites"]> };
+}): Promise<World> {
     const kube = await startKubePodsServer(NAMESPACE);
     const consul = await startConsulApiServer({ datacenter: "fra" });
+    const gcs = await startStorageServer();
+    gcs.buckets.set(BUCKET, new Map());
     const dir = mkdtempSync(join(tmpdir(), "broker-test-"));
     writeFileSync(join(dir, "ca.crt"), consul.ca.certPem);
     writeFileSync(join(dir, "tls.crt"), consul.clientCert.certPem);
@@ -52,9 +85,12 @@ export async function startWorld(opts: { pool: number; config?: Partial<BrokerCo
         rules: [
             { resource: "service", prefix: "site-", policy: "write" },
             { resource: "node", prefix: CONSUL_NODE, policy: "write" },
+            { resource: "key", prefix: SITE_KV_PREFIX, policy: "read" },
         ],
         maxTokenTtlMs: 3600_000,
     });
+    writeFileSync(join(dir, "publisher-token"), "publisher-token");
+    consul.authMethods.set("publishers", { bearerTokens: new Set(["publisher-token"]), rules: [{ resource: "key", prefix: SITE_KV_PREFIX, policy: "write" }], maxTokenTtlMs: 3600_000 });
     const runtimePort = await freePort();
     const runtimes = new Map<string, RuntimeFake>();
     const starting: Promise<unknown>[] = [];
@@ -78,7 +114,8 @@ export async function startWorld(opts: { pool: number; config?: Partial<BrokerCo
         resyncSeconds: 0.2,
         claimTimeoutSeconds: 2,
         retryAfterSeconds: 2,
-        listen: { port: 1, metricsPort: 2 },
+        listen: { port: 1, metricsPort: 2, codePort: 3 },
+        code: { bucket: BUCKET, storageEndpoint: gcs.endpoint },
         consul: {
             access: {
                 address: consul.address,
@@ -92,30 +129,44 @@ export async function startWorld(opts: { pool: number; config?: Partial<BrokerCo
         sites: { maxInFlightPerPod: 1000, ...opts.config?.sites },
     });
 
+    const publisher = new ConsulApi({ ...config.consul.access, login: { authMethod: "publishers", bearerTokenFile: join(dir, "publisher-token") } });
+    const storage = storageClient(gcs.endpoint);
+    const logs: LogLine[] = [];
+    const logger: Logger = {
+        info: (msg, fields) => void logs.push({ level: "info", msg, fields }),
+        warn: (msg, fields) => void logs.push({ level: "warn", msg, fields }),
+        error: (msg, fields) => void logs.push({ level: "error", msg, fields }),
+    };
     const world: World = {
         kube,
         consul,
+        gcs,
+        logs,
         runtimes,
         config,
         brokers: [],
         async startBroker(name) {
             const api = new ConsulApi(config.consul.access);
-            const broker = new Broker(config, { kubeConfig: kube.kubeConfig(), consul: api, log: silentLogger, name });
-            const { port } = await broker.start("127.0.0.1", { port: 0, metricsPort: 0 });
-            const b = { broker, port, consul: api };
+            const broker = new Broker(config, { kubeConfig: kube.kubeConfig(), consul: api, log: logger, name, storage: storageClient(config.code.storageEndpoint), podIp: "127.0.0.1" });
+            const { port, codePort } = await broker.start("127.0.0.1", { port: 0, metricsPort: 0, codePort: 0 });
+            const b = { broker, port, codePort, consul: api };
             world.brokers.push(b);
             return b;
         },
+        publish: (siteId, p = {}) => publishSite({ storage, consul: publisher, bucket: BUCKET, siteId, code: p.code ?? siteModule(siteId), env: p.env, entry: p.entry }),
         async close() {
             for (const b of world.brokers) {
                 b.broker.crash();
                 b.consul.close();
             }
+            publisher.close();
             for (const r of runtimes.values()) r.kill();
             await kube.close();
             await consul.close();
+            await gcs.close();
         },
     };
+    for (const site of opts.sites ?? []) await world.publish(site);
     return world;
 }
 
