@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishSite, SITE_KV_PREFIX, storageClient, type SiteRecord } from "@globalgrid/common";
 import { ConsulApi } from "@globalgrid/common/src/consul";
+import { fakeConsulAccess } from "@globalgrid/common/src/testing/consul-access-files";
 import { startConsulApiServer, type ConsulApiServer } from "@globalgrid/common/src/testing/consul-api-server";
 import { startStorageServer, type StorageServer } from "@globalgrid/common/src/testing/storage-server";
 import { Broker } from "../../src/broker";
@@ -89,8 +90,7 @@ export async function startWorld(opts: {
         ],
         maxTokenTtlMs: 3600_000,
     });
-    writeFileSync(join(dir, "publisher-token"), "publisher-token");
-    consul.authMethods.set("publishers", { bearerTokens: new Set(["publisher-token"]), rules: [{ resource: "key", prefix: SITE_KV_PREFIX, policy: "write" }], maxTokenTtlMs: 3600_000 });
+
     const runtimePort = await freePort();
     const runtimes = new Map<string, RuntimeFake>();
     const starting: Promise<unknown>[] = [];
@@ -129,7 +129,7 @@ export async function startWorld(opts: {
         sites: { maxInFlightPerPod: 1000, ...opts.config?.sites },
     });
 
-    const publisher = new ConsulApi({ ...config.consul.access, login: { authMethod: "publishers", bearerTokenFile: join(dir, "publisher-token") } });
+    const publisher = new ConsulApi(fakeConsulAccess(consul, "publishers", [{ resource: "key", prefix: SITE_KV_PREFIX, policy: "write" }]));
     const storage = storageClient(gcs.endpoint);
     const logs: LogLine[] = [];
     const logger: Logger = {
