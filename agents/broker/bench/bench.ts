@@ -81,10 +81,7 @@ async function main(): Promise<void> {
     w = await startWorld({ pool: 1, sites: ["takes-the-only-pod", ...Array.from({ length: sites }, (_, i) => `cold-site-${i}`)] });
     b = await w.startBroker("bench-b");
     await request(b.port, "takes-the-only-pod");
-    w.kube.scale(0);
-    for (const p of w.kube.pods().filter((x) => x.metadata?.labels?.["globalgrid.dev/pool"] === "warm")) {
-        await new Promise<void>((r) => http.request({ host: "127.0.0.1", port: Number(new URL(w.kube.url).port), method: "DELETE", path: `/api/v1/namespaces/dc-fra1/pods/${p.metadata!.name}` }, (res) => res.resume().on("end", r)).end());
-    }
+    w.kube.scale(0); // the ReplicaSet controller deletes the pooled pods
     const cold: number[] = [];
     for (let i = 0; i < sites; i++) {
         const t = process.hrtime.bigint();

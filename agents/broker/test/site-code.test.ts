@@ -13,7 +13,7 @@ import { BUCKET, siteModule, startWorld, request, type World } from "./support/w
  * whose sha256 it checks (support/runtime-fake.ts). An unknown site or a broken release takes no pod.
  */
 
-const writes = (w: World) => w.kube.log.filter((l) => !l.startsWith("GET "));
+const writes = (w: World) => w.kube.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
 const downloads = (gcs: StorageServer) => gcs.log.filter((l) => l.startsWith(`GET /storage/v1/b/${BUCKET}/o/`));
 const snapshot = (w: World) => w.kube.pods().map((p) => `${p.metadata!.name}@${p.metadata!.resourceVersion}`).sort();
 
@@ -56,7 +56,7 @@ describe("broker: site code", function () {
         const b = await w.startBroker("broker-a");
         await b.broker.resync();
         const before = snapshot(w);
-        w.kube.log.length = 0;
+        w.kube.requests.length = 0;
         const answer = await request(b.port, "site-nobody");
         assert.equal(answer.status, 404);
         assert.match(answer.body.error, /^unknown site site-nobody$/);
@@ -77,7 +77,7 @@ describe("broker: site code", function () {
         const b = await w.startBroker("broker-a");
         await b.broker.resync();
         const before = snapshot(w);
-        w.kube.log.length = 0;
+        w.kube.requests.length = 0;
 
         const missing = await request(b.port, "site-gone");
         assert.equal(missing.status, 502);
@@ -109,7 +109,7 @@ describe("broker: site code", function () {
         w = await startWorld({ pool: 1 });
         w.consul.kv.set(`${SITE_KV_PREFIX}site-odd`, Buffer.from(JSON.stringify({ code: { sha256: "not-a-digest" } })));
         const b = await w.startBroker("broker-a");
-        w.kube.log.length = 0;
+        w.kube.requests.length = 0;
         const answer = await request(b.port, "site-odd");
         assert.equal(answer.status, 502);
         assert.match(answer.body.error, /its catalog record is invalid/);

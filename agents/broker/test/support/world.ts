@@ -2,20 +2,23 @@ import * as http from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as k8s from "@kubernetes/client-node";
 import { publishSite, SITE_KV_PREFIX, storageClient, type SiteRecord } from "@globalgrid/common";
 import { ConsulApi } from "@globalgrid/common/src/consul";
 import { fakeConsulAccess } from "@globalgrid/common/src/testing/consul-access-files";
 import { startConsulApiServer, type ConsulApiServer } from "@globalgrid/common/src/testing/consul-api-server";
+import { KubeApiServer, type RecordedRequest } from "@globalgrid/common/src/testing/kube-api-server";
 import { startStorageServer, type StorageServer } from "@globalgrid/common/src/testing/storage-server";
 import { Broker } from "../../src/broker";
 import { parseBrokerConfig, type BrokerConfig, type BrokerConfigInput } from "../../src/config";
 import type { Logger } from "../../src/log";
-import { startKubePodsServer, type KubePodsServer } from "./kube-pods-server";
 import { startRuntimeFake, type RuntimeFake } from "./runtime-fake";
 
 /**
- * One data center for the broker's tests: the Kubernetes API (pods, with a ReplicaSet keeping the
- * pool full), the region's Consul (mTLS, ACLs on, the broker's auth method: service and node write,
+ * One data center for the broker's tests: the Kubernetes API (the agents' shared KubeApiServer: the
+ * warm pool Deployment, its ReplicaSet controller running after every write, so a claimed pod is
+ * released by it (a write of its own) and replaced; each pod on its own loopback address, Ready once
+ * its runtime listens), the region's Consul (mTLS, ACLs on, the broker's auth method: service and node write,
  * catalog read; a publisher's: catalog write), the region's code bucket (Cloud Storage JSON API,
  * reached through @google-cloud/storage), a runtime per pod, and brokers started from a config
  * parsed by the broker's own parser. Sites are published the way a release is: publishSite.
@@ -36,8 +39,25 @@ export interface LogLine {
     fields?: Record<string, unknown>;
 }
 
+/** The warm pool's pods as the tests look at them (the broker reads them through @kubernetes/client-node). */
+export interface PoolView {
+    server: KubeApiServer;
+    url: string;
+    kubeConfig(): k8s.KubeConfig;
+    pods(): k8s.V1Pod[];
+    get(name: string): k8s.V1Pod | undefined;
+    /** the warm pool Deployment's replicas */
+    scale(replicas: number): void;
+    /** requests the API server answered */
+    requests: RecordedRequest[];
+    /** hold every write this long (widens race windows) */
+    writeDelayMs: number;
+}
+
+const KUBE_TOKEN = "broker-kube-token";
+
 export interface World {
-    kube: KubePodsServer;
+    kube: PoolView;
     consul: ConsulApiServer;
     gcs: StorageServer;
     /** every broker's log lines */
@@ -72,7 +92,32 @@ export async function startWorld(opts: {
     sites?: string[];
     config?: Partial<BrokerConfigInput> & { sites?: Partial<BrokerConfigInput["sites"]> };
 }): Promise<World> {
-    const kube = await startKubePodsServer(NAMESPACE);
+    let ip = 2;
+    const server = await KubeApiServer.start({ token: KUBE_TOKEN, reconcileAfterWrites: true, podIp: () => `127.0.${Math.floor(ip / 250)}.${(ip++ % 250) + 2}` });
+    const kube: PoolView = {
+        server,
+        url: server.url,
+        kubeConfig() {
+            const kc = new k8s.KubeConfig();
+            kc.loadFromOptions({
+                clusters: [{ name: "test", server: server.url, skipTLSVerify: true }],
+                users: [{ name: "broker", token: KUBE_TOKEN }],
+                contexts: [{ name: "test", cluster: "test", user: "broker", namespace: NAMESPACE }],
+                currentContext: "test",
+            });
+            return kc;
+        },
+        pods: () => server.listPods(NAMESPACE) as unknown as k8s.V1Pod[],
+        get: (name) => server.getPod(NAMESPACE, name) as unknown as k8s.V1Pod | undefined,
+        scale: (replicas) => server.setReplicas(NAMESPACE, "warm-pool", replicas),
+        requests: server.requests,
+        get writeDelayMs() {
+            return server.writeDelayMs;
+        },
+        set writeDelayMs(ms: number) {
+            server.writeDelayMs = ms;
+        },
+    };
     const consul = await startConsulApiServer({ datacenter: "fra" });
     const gcs = await startStorageServer();
     gcs.buckets.set(BUCKET, new Map());
@@ -94,13 +139,14 @@ export async function startWorld(opts: {
     const runtimePort = await freePort();
     const runtimes = new Map<string, RuntimeFake>();
     const starting: Promise<unknown>[] = [];
-    kube.onCreate = (pod) => {
-        const p = startRuntimeFake(pod.metadata!.name!, pod.status!.podIP!, runtimePort).then((r) => void runtimes.set(r.pod, r));
+    server.onPodAdded = (pod) => {
+        const p = startRuntimeFake(pod.metadata.name, String(pod.status.podIP), runtimePort).then((r) => void runtimes.set(r.pod, r));
         starting.push(p);
         return p;
     };
-    kube.onDelete = (pod) => runtimes.get(pod.metadata!.name!)?.kill();
-    kube.keep(POOL, POOL, opts.pool);
+    server.onPodDeleted = (pod) => runtimes.get(pod.metadata.name)?.kill();
+    server.addDeployment(NAMESPACE, "warm-pool", opts.pool, POOL);
+    server.reconcile();
     await Promise.all(starting);
     await eventually(() => kube.pods().every((p) => p.status?.conditions?.[0]?.status === "True"), 5000, "pool ready");
 
@@ -161,7 +207,7 @@ export async function startWorld(opts: {
             }
             publisher.close();
             for (const r of runtimes.values()) r.kill();
-            await kube.close();
+            await server.close();
             await consul.close();
             await gcs.close();
         },
