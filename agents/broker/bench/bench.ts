@@ -2,9 +2,11 @@ import * as http from "node:http";
 import { startWorld, request, eventually, type World } from "../test/support/world";
 
 /**
- * `npm run bench:broker`: the broker against the in-process Kubernetes API, Consul and runtime pods
- * (tests' servers): first-request latency when a warm pod is free vs when none is, and requests per
- * second on the hot path (site already assigned). Prints figures; asserts nothing.
+ * `npm run bench:broker`: the broker against the in-process Kubernetes API, Consul, Cloud Storage and
+ * runtime pods (tests' servers): first-request latency when a warm pod is free (catalog read, code
+ * download and verification, claim, the runtime's load fetching the code from the broker's code
+ * port) vs when none is, and requests per second on the hot path (site already assigned). Every
+ * site is published first with publishSite. Prints figures; asserts nothing.
  */
 
 const pct = (xs: number[], p: number) => {
@@ -13,9 +15,9 @@ const pct = (xs: number[], p: number) => {
 };
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
-async function firstRequests(w: World, port: number, n: number): Promise<number[]> {
+async function firstRequests(w: World, port: number, n: number, from: number): Promise<number[]> {
     const out: number[] = [];
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < from + n; i++) {
         await eventually(() => w.kube.pods().filter((p) => p.metadata?.labels?.["globalgrid.dev/pool"] === "warm" && p.status?.conditions?.[0].status === "True").length > 0, 5000, "a warm pod");
         const t = process.hrtime.bigint();
         const a = await request(port, `bench-site-${i}`);
@@ -57,17 +59,17 @@ async function hotPath(port: number, sites: string[], concurrency: number, secon
 
 async function main(): Promise<void> {
     const sites = 30;
-    console.log(`broker bench: in-process Kubernetes API, Consul (mTLS, ACL) and runtime pods; node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
+    console.log(`broker bench: in-process Kubernetes API, Consul (mTLS, ACL), Cloud Storage and runtime pods; node ${process.version}, ${(await import("node:os")).cpus().length} cores`);
 
     // 1. a warm pod is free for every first request
-    let w = await startWorld({ pool: 8 });
+    let w = await startWorld({ pool: 8, sites: Array.from({ length: sites + 3 }, (_, i) => `bench-site-${i}`) });
     let b = await w.startBroker("bench-a");
-    await firstRequests(w, b.port, 3); // warm-up (TLS, login, JIT)
-    const warm = await firstRequests(w, b.port, sites);
+    await firstRequests(w, b.port, 3, 0); // warm-up (TLS, login, JIT)
+    const warm = await firstRequests(w, b.port, sites, 3);
     console.log(`first request, warm pod free (${sites} sites): p50 ${fmt(pct(warm, 50))}, p95 ${fmt(pct(warm, 95))}, max ${fmt(Math.max(...warm))}`);
 
     // 2. hot path: sites already assigned
-    const hotSites = ["bench-site-0", "bench-site-1", "bench-site-2", "bench-site-3"];
+    const hotSites = ["bench-site-3", "bench-site-4", "bench-site-5", "bench-site-6"];
     await hotPath(b.port, hotSites, 16, 1); // warm-up
     for (const c of [1, 16, 64]) {
         const r = await hotPath(b.port, hotSites, c, 4);
@@ -76,13 +78,10 @@ async function main(): Promise<void> {
     await w.close();
 
     // 3. no warm pod: the broker's answer is an immediate 503 + Retry-After
-    w = await startWorld({ pool: 1 });
+    w = await startWorld({ pool: 1, sites: ["takes-the-only-pod", ...Array.from({ length: sites }, (_, i) => `cold-site-${i}`)] });
     b = await w.startBroker("bench-b");
     await request(b.port, "takes-the-only-pod");
-    w.kube.scale(0);
-    for (const p of w.kube.pods().filter((x) => x.metadata?.labels?.["globalgrid.dev/pool"] === "warm")) {
-        await new Promise<void>((r) => http.request({ host: "127.0.0.1", port: Number(new URL(w.kube.url).port), method: "DELETE", path: `/api/v1/namespaces/dc-fra1/pods/${p.metadata!.name}` }, (res) => res.resume().on("end", r)).end());
-    }
+    w.kube.scale(0); // the ReplicaSet controller deletes the pooled pods
     const cold: number[] = [];
     for (let i = 0; i < sites; i++) {
         const t = process.hrtime.bigint();
@@ -91,6 +90,16 @@ async function main(): Promise<void> {
         cold.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     console.log(`first request, no warm pod (${sites} sites): 503 Retry-After ${w.config.retryAfterSeconds} s in p50 ${fmt(pct(cold, 50))}, p95 ${fmt(pct(cold, 95))}`);
+
+    // 4. an unknown site: 404 after the catalog read, no pod touched
+    const unknown: number[] = [];
+    for (let i = 0; i < sites; i++) {
+        const t = process.hrtime.bigint();
+        const a = await request(b.port, `unknown-site-${i}`);
+        if (a.status !== 404) throw new Error(`expected 404, got ${a.status}`);
+        unknown.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    console.log(`first request, unknown site (${sites} sites): 404 in p50 ${fmt(pct(unknown, 50))}, p95 ${fmt(pct(unknown, 95))}`);
     await w.close();
 }
 

@@ -1,14 +1,17 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Storage } from "@google-cloud/storage";
 import type * as k8s from "@kubernetes/client-node";
 import type { ConsulApi } from "@globalgrid/common/src/consul";
 import { Assigner, PoolEmpty } from "./assigner";
+import { CodeStore } from "./code-store";
 import type { BrokerConfig } from "./config";
 import type { Logger } from "./log";
-import { createMetrics, type Metrics } from "./metrics";
-import { assignmentOf, Conflict, isDeleting, isReady, podAddress, podCreated, podName, PodStore, type Pod } from "./pods";
+import { createMetrics, metricsListener, type Metrics } from "./metrics";
+import { assignmentOf, isDeleting, isReady, podAddress, podCreated, podName, PodStore } from "./pods";
 import { Registry, type SiteInstance } from "./registry";
+import { releaseFailure, Releases } from "./release";
 import { Forwarder } from "./router";
+import { closeGracefully, listenOn } from "./servers";
 import { RuntimeClient } from "./runtime-client";
 import { siteKey, validSiteId } from "./site";
 import { invokePath } from "@globalgrid/runtime/src/contract";
@@ -16,8 +19,9 @@ import { invokePath } from "@globalgrid/runtime/src/contract";
 /**
  * The warm-pool broker of one data center: the router of its synchronous requests. A request
  * names its site (header `sites.header`); the broker sends it to the site's pod with the fewest
- * requests in flight, and on the site's first request takes a pod from the warm pool (Assigner),
- * loads the site into it and registers it in Consul. Every resync it re-reads the pods (its routing
+ * requests in flight, and on the site's first request resolves its release (the catalog record in
+ * Consul, the code from the bucket, served to the pod on the code port: Releases, CodeStore), takes
+ * a pod from the warm pool (Assigner), loads the site into it and registers it in Consul. Every resync it re-reads the pods (its routing
  * table is a cache of their labels, so a restarted or second broker routes the same), repairs what
  * a broker that died left half-done, mirrors the site pods into Consul and recycles pods.
  */
@@ -44,6 +48,10 @@ export interface BrokerDeps {
     log: Logger;
     /** this replica's name (its pod's name) */
     name: string;
+    /** the Cloud Storage client site code is downloaded with */
+    storage: Storage;
+    /** this replica's pod IP: runtimes fetch code from `http://<podIp>:<codePort>` */
+    podIp: string;
     metrics?: Metrics;
 }
 
@@ -53,6 +61,8 @@ export class Broker {
     private readonly assigner: Assigner;
     private readonly registry: Registry;
     private readonly runtime: RuntimeClient;
+    private readonly code: CodeStore;
+    private readonly releases: Releases;
     private readonly forwarder: Forwarder;
     private readonly table = new Map<string, SiteEntry>();
     private readonly loading = new Map<string, Promise<SitePod>>();
@@ -72,21 +82,23 @@ export class Broker {
         this.assigner = new Assigner(this.pods, { brokerName: deps.name, claimTimeoutMs: config.claimTimeoutSeconds * 1000 }, this.metrics, deps.log);
         this.registry = new Registry(deps.consul, config, this.metrics, deps.log);
         this.runtime = new RuntimeClient(config.runtime.port);
+        this.code = new CodeStore(deps.storage, config.code, deps.podIp, this.metrics);
+        this.releases = new Releases(deps.consul, config.sites.catalogPrefix, this.code);
         this.forwarder = new Forwarder(config.runtime.port, config.runtime.requestTimeoutSeconds * 1000);
     }
 
-    /** Repairs and loads the routing table first, then listens. */
-    async start(host = "0.0.0.0", ports = { port: this.config.listen.port, metricsPort: this.config.listen.metricsPort }): Promise<{ port: number; metricsPort: number }> {
+    /** Repairs and loads the routing table first, then listens (the code port first: the repair may load sites). */
+    async start(host = "0.0.0.0", ports: BrokerConfig["listen"] = this.config.listen): Promise<BrokerConfig["listen"]> {
+        const codePort = await this.code.start(host, ports.codePort);
         await this.resync().catch((e) => this.deps.log.error("first resync failed; serving anyway, the next one retries", { error: String(e) }));
         this.server = http.createServer((req, res) => void this.handle(req, res));
         this.server.keepAliveTimeout = 620_000; // longer than the load balancers' idle timeouts (GCP 600 s, ALB 60 s)
-        this.metricsServer = http.createServer((req, res) => void this.serveMetrics(req, res));
-        const listen = (s: http.Server, port: number) => new Promise<number>((resolve) => s.listen(port, host, () => resolve((s.address() as AddressInfo).port)));
-        const port = await listen(this.server, ports.port);
-        const metricsPort = await listen(this.metricsServer, ports.metricsPort);
+        this.metricsServer = http.createServer(metricsListener(this.metrics));
+        const port = await listenOn(this.server, ports.port, host);
+        const metricsPort = await listenOn(this.metricsServer, ports.metricsPort, host);
         this.timer = setInterval(() => void this.resync().catch((e) => this.deps.log.warn("resync failed", { error: String(e) })), this.config.resyncSeconds * 1000);
-        this.deps.log.info("broker listening", { port, metricsPort, dataCenter: this.config.dataCenter });
-        return { port, metricsPort };
+        this.deps.log.info("broker listening", { port, metricsPort, codePort, dataCenter: this.config.dataCenter });
+        return { port, metricsPort, codePort };
     }
 
     /** Stops taking requests and waits for the ones in flight (SIGTERM). */
@@ -94,16 +106,7 @@ export class Broker {
         this.stopped = true;
         clearInterval(this.timer);
         await this.resyncing?.catch(() => undefined);
-        await Promise.all(
-            [this.server, this.metricsServer].map(
-                (s) =>
-                    new Promise<void>((resolve) => {
-                        if (!s) return resolve();
-                        s.close(() => resolve());
-                        s.closeIdleConnections();
-                    }),
-            ),
-        );
+        await Promise.all([closeGracefully(this.server), closeGracefully(this.metricsServer), this.code.close()]);
         this.forwarder.close();
         this.runtime.close();
     }
@@ -115,6 +118,7 @@ export class Broker {
         this.server?.closeAllConnections();
         this.server?.close();
         this.metricsServer?.close();
+        void this.code.close();
         this.forwarder.close();
         this.runtime.close();
     }
@@ -136,12 +140,13 @@ export class Broker {
             try {
                 target = await this.ensure(siteId, 0);
             } catch (e) {
-                if (e instanceof PoolEmpty) {
-                    res.setHeader("retry-after", String(this.config.retryAfterSeconds));
-                    return this.answer(res, 503, { error: "no warm pod is free for this site now; retry later", retryAfterSeconds: this.config.retryAfterSeconds });
-                }
+                const retryAfterSeconds = this.config.retryAfterSeconds;
+                if (e instanceof PoolEmpty) return this.answer(res, 503, { error: "no warm pod is free for this site now; retry later", retryAfterSeconds }, retryAfterSeconds);
+                const failure = releaseFailure(siteId, e);
+                if (failure?.status === 502) this.deps.log.error("site release cannot be loaded", { site: siteId, error: String(e) });
+                if (failure) return this.answer(res, failure.status, { error: failure.error });
                 this.deps.log.error("assignment failed", { site: siteId, error: String(e) });
-                return this.answer(res, 503, { error: "the site could not be placed now; retry later" }, this.config.retryAfterSeconds);
+                return this.answer(res, 503, { error: "the site could not be placed now; retry later" }, retryAfterSeconds);
             }
         }
         const saturated = target.inFlight + 1 >= this.config.sites.maxInFlightPerPod;
@@ -185,19 +190,21 @@ export class Broker {
     }
 
     private async assignAndLoad(siteId: string, slot: number): Promise<SitePod> {
+        // The release first: an unknown site or a broken release fails here, before any pod is claimed.
+        const release = await this.releases.load(siteId);
         let pod = await this.assigner.acquire(siteId, slot);
         const address = podAddress(pod);
         if (!address) throw new Error(`pod ${podName(pod)} has no address`);
         if (!assignmentOf(pod)?.loaded) {
             try {
-                await this.runtime.load(address, siteId, this.config.runtime.loadTimeoutSeconds * 1000);
+                await this.runtime.load(address, release, this.config.runtime.loadTimeoutSeconds * 1000);
             } catch (e) {
                 // A pod that cannot load the site is not kept for it: delete it, the next request takes a fresh one.
                 this.deps.log.warn("site load failed; deleting the pod", { site: siteId, pod: podName(pod), error: String(e) });
                 await this.pods.delete(pod, { matchVersion: false }).catch(() => undefined);
                 throw e;
             }
-            pod = await this.markLoaded(pod);
+            pod = await this.pods.markLoadedRetrying(pod);
         }
         const entry = this.entry(siteId);
         const existing = entry.pods.get(podName(pod));
@@ -208,22 +215,6 @@ export class Broker {
             .register({ pod: sp.name, address, siteId, key: siteKey(siteId), slot, status: "passing" })
             .catch((e) => this.deps.log.warn("consul registration failed; the next resync retries", { pod: sp.name, error: String(e) }));
         return sp;
-    }
-
-    /** Records the load on the pod; a concurrent change (another broker adopting it) is re-read and retried. */
-    private async markLoaded(pod: Pod): Promise<Pod> {
-        for (let i = 0; i < 5; i++) {
-            try {
-                return await this.pods.markLoaded(pod);
-            } catch (e) {
-                if (!(e instanceof Conflict)) throw e;
-                const fresh = (await this.pods.list()).find((p) => podName(p) === podName(pod));
-                if (!fresh) throw e;
-                if (assignmentOf(fresh)?.loaded) return fresh;
-                pod = fresh;
-            }
-        }
-        return pod;
     }
 
     /** One more pod for a saturated site (one at a time, up to maxPodsPerSite), in the background. */
@@ -256,15 +247,6 @@ export class Broker {
         let n = 0;
         for (const e of this.table.values()) n += e.pods.size;
         return n;
-    }
-
-    private async serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-        if (req.url !== "/metrics") {
-            res.writeHead(404);
-            return void res.end();
-        }
-        res.writeHead(200, { "content-type": this.metrics.registry.contentType });
-        res.end(await this.metrics.registry.metrics());
     }
 
     /** One pass over the pods; never two at once. */
@@ -310,7 +292,10 @@ export class Broker {
             let loaded = a.loaded;
             if (!loaded && now - a.claimedAt > this.config.runtime.loadTimeoutSeconds * 1000 && isReady(pod)) {
                 // Assigned by a broker that died before the site was loaded: finish its work.
-                loaded = await this.runtime.load(address, a.siteId, this.config.runtime.loadTimeoutSeconds * 1000).then(
+                loaded = await this.releases
+                    .load(a.siteId)
+                    .then((release) => this.runtime.load(address, release, this.config.runtime.loadTimeoutSeconds * 1000))
+                    .then(
                     () => this.pods.markLoaded(pod).then(() => true),
                     (e) => (this.deps.log.warn("repair: loading the site failed", { pod: name, error: String(e) }), false),
                 );

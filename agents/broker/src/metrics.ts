@@ -1,3 +1,4 @@
+import type * as http from "node:http";
 import * as prom from "prom-client";
 
 /** The broker's Prometheus metrics, in a registry of their own (served on the metrics port). */
@@ -25,9 +26,26 @@ export function createMetrics() {
         sitePods: new prom.Gauge({ name: "broker_site_pods", help: "Site pods in this broker's routing table", registers: [registry] }),
         recycled: new prom.Counter({ name: "broker_recycled_pods_total", help: "Pods deleted by recycling, by reason: idle or age (site pods, counted when draining starts), pooled-age (pooled pods)", labelNames: ["reason"] as const, registers: [registry] }),
         consul: new prom.Counter({ name: "broker_consul_operations_total", help: "Consul catalog operations by kind and result", labelNames: ["op", "result"] as const, registers: [registry] }),
+        codeDownloads: new prom.Counter({
+            name: "broker_code_downloads_total",
+            help: "Site code objects downloaded from the code bucket, by result: verified, missing, digest-mismatch, error (network, 5xx, credentials)",
+            labelNames: ["result"] as const,
+            registers: [registry],
+        }),
         repairs: new prom.Counter({ name: "broker_repairs_total", help: "State repaired after a broker died mid-way, by kind", labelNames: ["kind"] as const, registers: [registry] }),
     };
     return m;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The metrics port: `GET /metrics` in Prometheus' text format, 404 for anything else. */
+export function metricsListener(metrics: Metrics): http.RequestListener {
+    return (req, res) => {
+        if (req.url !== "/metrics") return void res.writeHead(404).end();
+        metrics.registry.metrics().then(
+            (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+            () => res.writeHead(500).end(),
+        );
+    };
+}

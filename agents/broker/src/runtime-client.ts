@@ -1,5 +1,5 @@
 import * as http from "node:http";
-import { RUNTIME_PATHS, runtimeStatusSchema, type RuntimeStatus } from "@globalgrid/runtime/src/contract";
+import { RUNTIME_PATHS, runtimeStatusSchema, type RuntimeStatus, type SiteLoad } from "@globalgrid/runtime/src/contract";
 
 /**
  * The broker's side of the runtime pod's REST contract (agents/runtime/src/contract.ts): load a
@@ -12,10 +12,10 @@ export class RuntimeClient {
 
     constructor(private readonly port: number) {}
 
-    /** Installs the site's code; idempotent for the site the pod already serves. */
-    async load(address: string, siteId: string, timeoutMs: number): Promise<void> {
-        const { status, body } = await this.call(address, "PUT", RUNTIME_PATHS.site, { siteId }, timeoutMs);
-        if (status < 200 || status > 299) throw new Error(`runtime ${address}: loading site ${siteId} answered ${status} ${body.slice(0, 200)}`);
+    /** Installs the site's release (the runtime fetches `code.url` and checks its sha256); idempotent for the site the pod already serves. */
+    async load(address: string, release: SiteLoad, timeoutMs: number): Promise<void> {
+        const { status, body } = await this.call(address, "PUT", RUNTIME_PATHS.site, release, timeoutMs);
+        if (status < 200 || status > 299) throw new Error(`runtime ${address}: loading site ${release.siteId} answered ${status} ${body.slice(0, 200)}`);
     }
 
     async status(address: string, timeoutMs = 2000): Promise<RuntimeStatus> {

@@ -2,9 +2,10 @@ import { strict as assert } from "assert";
 import { Assigner } from "../src/assigner";
 import { silentLogger } from "../src/log";
 import { createMetrics } from "../src/metrics";
-import { PodStore } from "../src/pods";
-import { SITE_LABEL, siteKey, STATE_ANNOTATION } from "../src/site";
-import { CONSUL_NODE, eventually, request, sleep, startWorld, type World } from "./support/world";
+import { Conflict, PodStore } from "../src/pods";
+import { CLAIMED_AT_ANNOTATION, CLAIMED_BY_ANNOTATION, SITE_LABEL, siteKey, STATE_ANNOTATION } from "../src/site";
+import type { RecordedRequest } from "@globalgrid/common/src/testing/kube-api-server";
+import { CONSUL_NODE, NAMESPACE, eventually, request, sleep, startWorld, type World } from "./support/world";
 
 /**
  * The broker against an in-process Kubernetes API (through @kubernetes/client-node) and an
@@ -25,7 +26,7 @@ describe("warm-pool broker", function () {
     });
 
     it("gives concurrent first requests for one site, through two brokers, one pod; another site gets another pod", async () => {
-        w = await startWorld({ pool: 4 });
+        w = await startWorld({ pool: 4, sites: ["site-alpha", "site-beta"] });
         w.kube.writeDelayMs = 15; // widen the window between read and write
         const a = await w.startBroker("broker-a");
         const b = await w.startBroker("broker-b");
@@ -66,8 +67,43 @@ describe("warm-pool broker", function () {
         }
     });
 
+    it("confirms a claim although the ReplicaSet controller and the kubelet wrote the pod after it; a claim released meanwhile is not confirmed", async () => {
+        w = await startWorld({ pool: 2, sites: ["site-iota"] });
+        // the kubelet writes the pod's status just before the confirmation arrives (a new resourceVersion, like the controller's release)
+        let kubeletWrote = false;
+        w.kube.server.intercept = (r) => {
+            if (r.method === "PATCH" && r.contentType === "application/json-patch+json" && !kubeletWrote) {
+                kubeletWrote = true;
+                w.kube.server.updatePodStatus(NAMESPACE, r.path.split("/").pop()!, { hostIP: "10.1.2.3" });
+            }
+            return undefined;
+        };
+        const b = await w.startBroker("broker-a");
+        const answer = await request(b.port, "site-iota");
+        assert.equal(answer.status, 200);
+        assert.ok(kubeletWrote);
+        const pod = w.kube.get(answer.body.pod)!;
+        assert.equal(pod.metadata!.annotations![STATE_ANNOTATION], "assigned");
+        assert.deepEqual(pod.metadata!.ownerReferences ?? [], [], "the ReplicaSet released the pod (a write between claim and confirmation)");
+        assert.doesNotMatch(await b.broker.metrics.registry.getSingleMetricAsString("broker_assignments_total"), /outcome="conflict"/);
+        w.kube.server.intercept = undefined;
+
+        // a claim that is no longer the one read (released as abandoned and claimed again by another
+        // broker) cannot be confirmed late: the JSON patch's tests fail (422)
+        const store = new PodStore(w.kube.kubeConfig(), w.config);
+        const free = (await store.list()).find((p) => store.isPooled(p) && p.status?.conditions?.[0].status === "True")!;
+        const claimed = await store.claim(free, { siteId: "site-kappa", key: siteKey("site-kappa"), slot: 0, by: "broker-slow" });
+        // what a release and a new claim by broker-other leave on the pod (the release alone may make it surplus and deleted)
+        const stored = w.kube.server.pods.get(`${NAMESPACE}/${claimed.metadata!.name}`)!;
+        Object.assign(stored.metadata.annotations!, { [CLAIMED_BY_ANNOTATION]: "broker-other", [CLAIMED_AT_ANNOTATION]: new Date(Date.now() + 1).toISOString() });
+        await assert.rejects(store.confirm(claimed), (e: unknown) => e instanceof Conflict && e.status === 422);
+        assert.equal(w.kube.get(claimed.metadata!.name!)!.metadata!.annotations![STATE_ANNOTATION], "claimed", "not confirmed");
+        const last = w.kube.requests.filter((r) => r.method === "PATCH").at(-1)!;
+        assert.equal(last.contentType, "application/json-patch+json");
+    });
+
     it("repairs on restart what a broker that died between relabel and registration left: loads, registers and routes to the pod", async () => {
-        w = await startWorld({ pool: 3 });
+        w = await startWorld({ pool: 3, sites: ["site-gamma", "site-delta"] });
         // the dead broker: claimed and confirmed a pod for the site, then died before loading or registering it
         const dead = new Assigner(new PodStore(w.kube.kubeConfig(), w.config), { brokerName: "broker-dead", claimTimeoutMs: 2000 }, createMetrics(), silentLogger);
         const orphan = await dead.acquire("site-gamma", 0);
@@ -89,14 +125,18 @@ describe("warm-pool broker", function () {
         const answer = await request(restarted.port, "site-gamma");
         assert.deepEqual([answer.status, answer.body.pod], [200, orphan.metadata!.name], "routed to the repaired pod, no new pod taken");
         assert.equal(sitePods(w, "site-gamma").length, 1);
-        // the unconfirmed claim went back to the pool once it timed out, and the stale registration is gone
-        await eventually(() => w.kube.get(half.metadata!.name!)?.metadata?.labels?.["globalgrid.dev/pool"] === "warm", 8000, "the abandoned claim released");
-        assert.equal(w.kube.get(half.metadata!.name!)!.metadata!.labels![SITE_LABEL], undefined);
+        // the unconfirmed claim went back to the pool once it timed out (a JSON patch removing the claim;
+        // back in the selector, the pod is then surplus and the ReplicaSet may delete it), and the stale registration is gone
+        const released = (r: RecordedRequest) =>
+            r.method === "PATCH" && r.path.endsWith(`/pods/${half.metadata!.name}`) && r.contentType === "application/json-patch+json" && JSON.stringify(r.body).includes('"op":"remove"');
+        await eventually(() => w.kube.requests.some(released), 8000, "the abandoned claim released");
+        assert.equal(w.kube.pods().filter((p) => p.metadata?.labels?.[SITE_LABEL] === siteKey("site-delta")).length, 0);
+        assert.match(await restarted.broker.metrics.registry.getSingleMetricAsString("broker_repairs_total"), /kind="abandoned-claim"\} 1/);
         await eventually(() => !w.consul.nodes.get(CONSUL_NODE)?.services.has("warm-pool-gone"), 5000, "stale registration removed");
     });
 
     it("keeps serving a site when the broker that assigned it dies: the assignment is in the pod's labels", async () => {
-        w = await startWorld({ pool: 3 });
+        w = await startWorld({ pool: 3, sites: ["site-eps"] });
         const a = await w.startBroker("broker-a");
         const first = await request(a.port, "site-eps");
         a.broker.crash();
@@ -108,7 +148,7 @@ describe("warm-pool broker", function () {
     });
 
     it("recycles a pod older than recycleMinutes without dropping the request in flight, and the site moves to a fresh pod", async () => {
-        w = await startWorld({ pool: 2 });
+        w = await startWorld({ pool: 2, sites: ["site-zeta"] });
         Object.assign(w.config, { recycleMinutes: 0.02, drainSeconds: 2 });
         w.config.runtime.requestTimeoutSeconds = 2;
         const b = await w.startBroker("broker-a");
@@ -128,7 +168,7 @@ describe("warm-pool broker", function () {
     });
 
     it("recycles a site pod idle longer than idleMinutes", async () => {
-        w = await startWorld({ pool: 2 });
+        w = await startWorld({ pool: 2, sites: ["site-eta"] });
         Object.assign(w.config.sites, { idleMinutes: 0.01 });
         Object.assign(w.config, { drainSeconds: 0.5 });
         w.config.runtime.requestTimeoutSeconds = 0.5;
@@ -141,10 +181,10 @@ describe("warm-pool broker", function () {
     });
 
     it("answers 503 with Retry-After when the pool is empty, at once, and counts it", async () => {
-        w = await startWorld({ pool: 1 });
+        w = await startWorld({ pool: 1, sites: ["site-one", "site-two"] });
         const b = await w.startBroker("broker-a");
         assert.equal((await request(b.port, "site-one")).status, 200);
-        w.kube.log.length = 0;
+        w.kube.requests.length = 0;
         // the pool's only pod now serves site-one, and no replacement comes (the pool is scaled to 0)
         w.kube.scale(0);
         for (const p of pooled(w)) await new PodStore(w.kube.kubeConfig(), w.config).delete(p, { matchVersion: false });
@@ -160,7 +200,7 @@ describe("warm-pool broker", function () {
     });
 
     it("adds a pod to a saturated site (one at a time) and routes to the less loaded pod", async () => {
-        w = await startWorld({ pool: 3, config: { sites: { maxInFlightPerPod: 2, maxPodsPerSite: 2 } } });
+        w = await startWorld({ pool: 3, sites: ["site-busy"], config: { sites: { maxInFlightPerPod: 2, maxPodsPerSite: 2 } } });
         const b = await w.startBroker("broker-a");
         const slow = Array.from({ length: 4 }, () => request(b.port, "site-busy", "/work?delay=600"));
         await eventually(() => sitePods(w, "site-busy").length === 2, 5000, "a second pod for the site");
@@ -173,7 +213,7 @@ describe("warm-pool broker", function () {
     });
 
     it("gives up a pod that cannot load the site: it is deleted and the next request gets a fresh pod", async () => {
-        w = await startWorld({ pool: 1 });
+        w = await startWorld({ pool: 1, sites: ["site-theta"] });
         const b = await w.startBroker("broker-a");
         // the pool's pod refuses to load (a broken runtime, say); its replacements are healthy
         for (const r of w.runtimes.values()) r.site = "someone-else";

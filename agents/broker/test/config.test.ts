@@ -8,7 +8,8 @@ const valid = () => ({
     runtime: { port: 8080 },
     sites: {},
     recycleMinutes: 60,
-    listen: { port: 8080, metricsPort: 9090 },
+    listen: { port: 8080, metricsPort: 9090, codePort: 8082 },
+    code: { bucket: "gg-staging-fra-site-code" },
     consul: {
         access: {
             address: "https://fra.cp.example.dev:443",
@@ -24,6 +25,7 @@ describe("broker config", () => {
     it("applies defaults to a minimal config", () => {
         const c = parseBrokerConfig(valid());
         assert.deepEqual([c.sites.header, c.sites.maxInFlightPerPod, c.drainSeconds, c.retryAfterSeconds, c.consul.servicePrefix], ["x-globalgrid-site", 32, 60, 2, "site-"]);
+        assert.deepEqual([c.code, c.sites.catalogPrefix], [{ bucket: "gg-staging-fra-site-code", objectPrefix: "sites/", cacheEntries: 256 }, "globalgrid/sites/"]);
     });
 
     it("rejects a bad config with every problem at its path", () => {
@@ -47,5 +49,12 @@ describe("broker config", () => {
         const ports: any = valid();
         ports.listen.metricsPort = 8080;
         assert.throws(() => parseBrokerConfig(ports), /listen\.metricsPort: listen\.port and listen\.metricsPort must differ/);
+        const codePort: any = valid();
+        codePort.listen.codePort = 9090;
+        assert.throws(() => parseBrokerConfig(codePort), /listen\.codePort: listen\.codePort must differ from listen\.port and listen\.metricsPort/);
+        const code: any = valid();
+        code.code.storageEndpoint = "not a url";
+        delete code.code.bucket;
+        assert.throws(() => parseBrokerConfig(code), (e: Error) => /code\.storageEndpoint: Invalid url/.test(e.message) && /code\.bucket: Required/.test(e.message));
     });
 });

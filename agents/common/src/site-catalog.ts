@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Storage } from "@google-cloud/storage";
+import { Storage } from "@google-cloud/storage";
 import { z } from "zod";
 import type { ConsulApi } from "./consul";
 
@@ -53,6 +53,15 @@ export class CodeArtifactError extends Error {
 }
 
 /**
+ * The Cloud Storage client the agents download code with: the default endpoint and Application
+ * Default Credentials (the pod's keyless workload identity) in production; an in-process server's
+ * endpoint in tests (with a custom endpoint the client sends no credentials).
+ */
+export function storageClient(storageEndpoint?: string): Storage {
+    return storageEndpoint ? new Storage({ apiEndpoint: storageEndpoint }) : new Storage();
+}
+
+/**
  * Downloads `gs://<bucket>/<object>` and checks that its content hashes to `sha256`. A 404 or a
  * different digest is a CodeArtifactError (the release is broken, retrying cannot help); any other
  * failure (network, 5xx, credentials) is thrown as it is, so callers may retry it.
@@ -102,11 +111,29 @@ export async function publishSite(opts: PublishSiteOptions): Promise<SiteRecord>
     return record;
 }
 
-/** Reads a site's catalog record; undefined when the site is unknown. A malformed record throws. */
+/** A catalog record that is not JSON or not a SiteRecord (the publisher's mistake; retrying cannot help). */
+export class CatalogRecordError extends Error {
+    constructor(
+        readonly key: string,
+        detail: string,
+    ) {
+        super(`site catalog ${key}: ${detail}`);
+        this.name = "CatalogRecordError";
+    }
+}
+
+/** Reads a site's catalog record; undefined when the site is unknown. A malformed record is a CatalogRecordError. */
 export async function readSiteRecord(consul: ConsulApi, catalogPrefix: string, siteId: string): Promise<SiteRecord | undefined> {
-    const raw = await consul.kvGet(`${catalogPrefix}${siteId}`);
+    const key = `${catalogPrefix}${siteId}`;
+    const raw = await consul.kvGet(key);
     if (raw === undefined) return undefined;
-    const parsed = siteRecordSchema.safeParse(JSON.parse(raw.toString("utf8")));
-    if (!parsed.success) throw new Error(`site catalog ${catalogPrefix}${siteId}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    let value: unknown;
+    try {
+        value = JSON.parse(raw.toString("utf8"));
+    } catch {
+        throw new CatalogRecordError(key, "not JSON");
+    }
+    const parsed = siteRecordSchema.safeParse(value);
+    if (!parsed.success) throw new CatalogRecordError(key, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     return parsed.data;
 }

@@ -266,4 +266,45 @@ describe("in-process Kubernetes API server with @kubernetes/client-node", () => 
         assert.equal(server.listPods(NS, "globalgrid.dev/pool=warm").length, 2);
         assert.deepEqual(server.getPod(NS, first.metadata.name)?.metadata.ownerReferences, []);
     });
+
+    it("with reconcileAfterWrites the controller follows every write; pods come up with their container (Ready once it is) and go down with it", async () => {
+        const tls = await localhostCertificate();
+        let n = 0;
+        const live = await KubeApiServer.start({ token: TOKEN, tls, reconcileAfterWrites: true, podIp: () => `127.0.9.${++n}` });
+        try {
+            const c = kubeClients({ mountDir: writeKubeApiMount(TOKEN, tls.cert, NS), server: live.url });
+            const up: Array<() => void> = [];
+            const gone: string[] = [];
+            live.onPodAdded = () => new Promise<void>((resolve) => up.push(resolve));
+            live.onPodDeleted = (p) => void gone.push(p.metadata.name);
+            live.addDeployment(NS, "pool", 1, { "globalgrid.dev/pool": "warm" });
+            live.reconcile();
+            const [pod] = live.listPods(NS);
+            assert.equal(pod.status.podIP, "127.0.9.1");
+            const ready = () => (live.getPod(NS, pod.metadata.name)!.status.conditions as Array<{ status: string }>)[0].status;
+            assert.equal(ready(), "False", "not Ready before its container is up");
+            up[0]();
+            await new Promise((r) => setImmediate(r));
+            assert.equal(ready(), "True");
+            const rv = live.getPod(NS, pod.metadata.name)!.metadata.resourceVersion;
+
+            const patched = await c.core.patchNamespacedPod(
+                { name: pod.metadata.name, namespace: NS, body: { metadata: { resourceVersion: rv, labels: { "globalgrid.dev/pool": "site" } } } },
+                k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+            );
+            // the controller ran right after the write: released the pod (a write of its own) and replaced it
+            const after = live.getPod(NS, pod.metadata.name)!;
+            assert.deepEqual(after.metadata.ownerReferences, []);
+            assert.ok(Number(after.metadata.resourceVersion) > Number(patched.metadata?.resourceVersion));
+            assert.equal(live.listPods(NS, "globalgrid.dev/pool=warm").length, 1);
+
+            live.setReplicas(NS, "pool", 0);
+            assert.equal(live.listPods(NS, "globalgrid.dev/pool=warm").length, 0);
+            assert.equal(gone.length, 1, "the surplus pooled pod went with its container");
+            await c.core.deleteNamespacedPod({ name: pod.metadata.name, namespace: NS });
+            assert.deepEqual(gone.slice(1), [pod.metadata.name]);
+        } finally {
+            await live.close();
+        }
+    });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Storage } from "@google-cloud/storage";
 import { ConsulApi } from "../src/consul";
-import { CodeArtifactError, SITE_KV_PREFIX, codeObjectName, fetchVerifiedObject, publishSite, readSiteRecord, siteRecordSchema } from "../src/site-catalog";
+import { CatalogRecordError, CodeArtifactError, SITE_KV_PREFIX, codeObjectName, fetchVerifiedObject, publishSite, readSiteRecord, siteRecordSchema } from "../src/site-catalog";
 import { startConsulApiServer, type ConsulApiServer } from "../src/testing/consul-api-server";
 import { startStorageServer, type StorageServer } from "../src/testing/storage-server";
 
@@ -69,6 +69,8 @@ describe("site catalog", () => {
 
     it("a malformed catalog record is an error naming the key and field", async () => {
         consul.kv.set(`${SITE_KV_PREFIX}bad`, Buffer.from(JSON.stringify({ code: { sha256: "nope" } })));
-        await assert.rejects(readSiteRecord(api, SITE_KV_PREFIX, "bad"), /globalgrid\/sites\/bad: code\.sha256/);
+        await assert.rejects(readSiteRecord(api, SITE_KV_PREFIX, "bad"), (e: unknown) => e instanceof CatalogRecordError && /globalgrid\/sites\/bad: code\.sha256/.test(e.message));
+        consul.kv.set(`${SITE_KV_PREFIX}garbled`, Buffer.from("{not json"));
+        await assert.rejects(readSiteRecord(api, SITE_KV_PREFIX, "garbled"), (e: unknown) => e instanceof CatalogRecordError && /globalgrid\/sites\/garbled: not JSON/.test(e.message));
     });
 });

@@ -1,4 +1,4 @@
-import { configPathFromArgs, createLogger, createRegistry, kubeClients, loadConfig, startProbeServer, terminationSignal } from "../../common/src";
+import { configPathFromArgs, createLogger, createRegistry, kubeClients, loadConfig, startProbeServer, storageClient, terminationSignal } from "../../common/src";
 import { supervisorConfigSchema } from "./config";
 import { supervisorMetrics } from "./metrics";
 import { subscriberClient } from "./subscriber";
@@ -7,7 +7,8 @@ import { Supervisor } from "./supervisor";
 /**
  * The job supervisor's process: `node main.js --config=/etc/job-supervisor/supervisor.json`.
  * Env: POD_NAME (downward API), KUBERNETES_SERVICE_HOST/PORT (kubelet), KUBE_API_MOUNT (optional,
- * default the standard ServiceAccount path), GOOGLE_APPLICATION_CREDENTIALS (workload identity).
+ * default the standard ServiceAccount path), GOOGLE_APPLICATION_CREDENTIALS (workload identity:
+ * Pub/Sub and the code bucket).
  * Exit code 0 after a job (whatever its outcome: the message was acked or nacked), 1 on a startup
  * error; the pod is deleted by the supervisor itself, so a restart only happens after a crash.
  */
@@ -24,7 +25,8 @@ async function main(): Promise<number> {
         const probes = await startProbeServer({ registry, port: config.metricsPort });
         const kube = kubeClients({ mountDir: process.env.KUBE_API_MOUNT });
         const subscriber = subscriberClient(config.pubsubEndpoint);
-        const outcome = await new Supervisor({ config, kube, subscriber, podName, logger, metrics, terminate }).run();
+        const storage = storageClient(config.code.storageEndpoint);
+        const outcome = await new Supervisor({ config, kube, subscriber, storage, podName, logger, metrics, terminate }).run();
         logger.info("supervisor.exiting", { outcome });
         await subscriber.close();
         await probes.close();

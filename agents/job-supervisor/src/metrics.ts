@@ -6,7 +6,7 @@ export function supervisorMetrics(registry: Registry) {
         pulls: new Counter({ name: "globalgrid_supervisor_pulls_total", help: "Pull calls, by result (message, empty, error)", labelNames: ["result"], registers: [registry] }),
         jobs: new Counter({
             name: "globalgrid_supervisor_jobs_total",
-            help: "Jobs ended, by outcome (succeeded, failed, timed_out, app_error, bad_message, not_detached, drained)",
+            help: "Jobs ended, by outcome (succeeded, failed, timed_out, app_error, bad_message, code_rejected, code_unavailable, not_detached, drained)",
             labelNames: ["outcome"],
             registers: [registry],
         }),

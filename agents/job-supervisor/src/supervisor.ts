@@ -1,6 +1,8 @@
+import type { Storage } from "@google-cloud/storage";
 import * as k8s from "@kubernetes/client-node";
-import { apiStatus, type KubeClients, type Logger } from "../../common/src";
-import { jobRequestSchema, jobResultSchema, RUNTIME_PATHS, type JobRequest, type JobResult } from "../../runtime/src/contract";
+import { apiStatus, CodeArtifactError, type KubeClients, type Logger } from "../../common/src";
+import { jobRequestSchema, jobResultSchema, RUNTIME_PATHS, type CodeRef, type JobRequest, type JobResult } from "../../runtime/src/contract";
+import { stageCode } from "./code";
 import type { SupervisorConfig } from "./config";
 import type { SupervisorMetrics } from "./metrics";
 import type { Subscriber } from "./subscriber";
@@ -9,8 +11,13 @@ import type { Subscriber } from "./subscriber";
  * The job supervisor, one job per pod (Wix's async grid):
  *
  *   read own pod -> pull one message -> detach the pod (relabel, with its resourceVersion) ->
- *   run the job on the app container (keeping the lease) -> ack if it succeeded, nack otherwise ->
- *   delete the pod -> exit.
+ *   stage the job's code (the release the message names, from the code bucket, verified, into the
+ *   volume shared with the app) -> run the job on the app container (keeping the lease) -> ack if it
+ *   succeeded, nack otherwise -> delete the pod -> exit.
+ *
+ * The code is fetched after the detach, so the Deployment's replacement pod starts meanwhile. A
+ * release that cannot be loaded (object missing, digest mismatch) is `code_rejected`: nacked like
+ * every failure, so it reaches the dead-letter topic after the maximum delivery attempts.
  *
  * Message safety: a message is acked only after the app reported success; every other path ends
  * in a nack (ModifyAckDeadline 0, so the subscription's retry backoff and dead-letter policy
@@ -26,6 +33,8 @@ export interface SupervisorDeps {
     config: SupervisorConfig;
     kube: KubeClients;
     subscriber: Subscriber;
+    /** the Cloud Storage client job code is downloaded with */
+    storage: Storage;
     podName: string;
     logger: Logger;
     metrics: SupervisorMetrics;
@@ -41,6 +50,8 @@ export type SupervisorOutcome =
     | "timed_out"
     | "app_error"
     | "bad_message"
+    | "code_rejected"
+    | "code_unavailable"
     | "not_detached"
     | "drained"
     | "already_detached";
@@ -63,7 +74,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export class Supervisor {
     private readonly scale: number;
-    state: "starting" | "pulling" | "detaching" | "running" | "acking" | "cleaning" | "done" = "starting";
+    state: "starting" | "pulling" | "detaching" | "staging" | "running" | "acking" | "cleaning" | "done" = "starting";
 
     constructor(private readonly d: SupervisorDeps) {
         this.scale = d.timeScale ?? 1;
@@ -101,15 +112,16 @@ export class Supervisor {
             this.d.metrics.jobs.inc({ outcome: "drained" });
             return "drained";
         }
-        const job = this.toJob(message);
-        if (!job) {
+        const pulled = this.toJob(message);
+        if (!pulled) {
             log.error("message.bad", { reason: "not a job of the jobs topic schema" });
             await this.nack(message, log);
             this.d.metrics.jobs.inc({ outcome: "bad_message" });
             await this.deletePod(pod);
             return "bad_message";
         }
-        const jlog = log.child({ jobId: job.jobId, siteId: job.siteId });
+        const { job, codeSha256 } = pulled;
+        const jlog = log.child({ jobId: job.jobId, siteId: job.siteId, codeSha256 });
         jlog.info("message.pulled");
 
         this.setState("detaching");
@@ -120,8 +132,17 @@ export class Supervisor {
             return "not_detached";
         }
 
-        this.setState("running");
-        const outcome = await this.runJob(message, job, jlog);
+        // the lease is kept from here to the job's end, the code download included
+        const stopLease = this.keepLease(message, jlog);
+        let outcome: SupervisorOutcome;
+        try {
+            this.setState("staging");
+            const code = await this.stage(job, codeSha256, jlog);
+            this.setState("running");
+            outcome = typeof code === "string" ? code : await this.runJob({ ...job, code }, jlog);
+        } finally {
+            stopLease();
+        }
         this.setState("acking");
         if (outcome === "succeeded") await this.ack(message, jlog);
         else await this.nack(message, jlog);
@@ -171,13 +192,17 @@ export class Supervisor {
         return undefined;
     }
 
-    /** The message data as a job of the topic's schema (components/messaging/job-schema.ts). */
-    private toJob(m: Pulled): JobRequest | undefined {
+    /**
+     * The message data as a job of the topic's schema (components/messaging/job-schema.ts), and the
+     * release it names (`codeSha256`, 64 lowercase hex); the code itself is staged later.
+     */
+    private toJob(m: Pulled): { job: Omit<JobRequest, "code">; codeSha256: string } | undefined {
         try {
             const raw = JSON.parse(m.data.toString("utf8")) as Record<string, unknown>;
             const scheduledAt = new Date(Number(raw.scheduledAt)).toISOString();
             const deadline = new Date(Date.now() + this.d.config.softTimeLimitSeconds * 1000 * this.scale).toISOString();
-            const parsed = jobRequestSchema.safeParse({
+            if (typeof raw.codeSha256 !== "string" || !/^[0-9a-f]{64}$/.test(raw.codeSha256)) return undefined;
+            const parsed = jobRequestSchema.omit({ code: true }).safeParse({
                 jobId: raw.jobId,
                 messageId: m.messageId,
                 attempt: m.attempt,
@@ -187,7 +212,7 @@ export class Supervisor {
                 scheduledAt,
                 deadline,
             });
-            return parsed.success ? parsed.data : undefined;
+            return parsed.success ? { job: parsed.data, codeSha256: raw.codeSha256 } : undefined;
         } catch {
             return undefined;
         }
@@ -229,13 +254,29 @@ export class Supervisor {
         return undefined;
     }
 
-    /** POST the job to the app; the lease is extended meanwhile; the soft limit aborts the call. */
-    private async runJob(m: Pulled, job: JobRequest, log: Logger): Promise<SupervisorOutcome> {
+    /** The job's code in the shared volume, or the outcome that ends the job when it cannot be had. */
+    private async stage(job: Omit<JobRequest, "code">, sha256: string, log: Logger): Promise<CodeRef | SupervisorOutcome> {
+        try {
+            const code = await stageCode(this.d.storage, this.d.config.code, job.siteId, sha256, job.handler);
+            log.info("code.staged", { url: code.url });
+            return code;
+        } catch (err) {
+            if (err instanceof CodeArtifactError) {
+                // the release is broken: every delivery fails the same way; the dead-letter topic keeps the message
+                log.error("code.rejected", { object: `gs://${err.object}`, reason: err.reason, error: err.message });
+                return "code_rejected";
+            }
+            log.warn("code.unavailable", { bucket: this.d.config.code.bucket, error: err });
+            return "code_unavailable";
+        }
+    }
+
+    /** POST the job to the app (the caller keeps the lease meanwhile); the soft limit aborts the call. */
+    private async runJob(job: JobRequest, log: Logger): Promise<SupervisorOutcome> {
         const started = Date.now();
         const scheduled = Date.parse(job.scheduledAt);
         if (Number.isFinite(scheduled)) this.d.metrics.startDelay.observe(Math.max(0, (started - scheduled) / 1000));
         log.info("job.started", { deadline: job.deadline });
-        const stopLease = this.keepLease(m, log);
         const limit = AbortSignal.timeout(Math.max(1, Date.parse(job.deadline) - Date.now()));
         let outcome: SupervisorOutcome;
         let result: JobResult | undefined;
@@ -252,8 +293,6 @@ export class Supervisor {
         } catch (err) {
             outcome = limit.aborted ? "timed_out" : "app_error";
             if (outcome === "app_error") log.warn("job.app_unreachable", { error: err });
-        } finally {
-            stopLease();
         }
         const durationMs = Date.now() - started;
         this.d.metrics.duration.observe(durationMs / 1000);

@@ -59,6 +59,7 @@ describe("job supervisor killed at every step", function () {
                 config: h.config(),
                 kube: kubeClients({ mountDir: h.mountDir, server: h.kube.url }),
                 subscriber,
+                storage: h.storage,
                 podName: pod,
                 logger: createLogger({ agent: "job-supervisor", sink: () => undefined }),
                 metrics: supervisorMetrics(createRegistry("job-supervisor", false)),

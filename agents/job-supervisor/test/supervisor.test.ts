@@ -1,14 +1,19 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { sha256Of } from "../../common/src/site-catalog";
 import { createLogger, createRegistry, kubeClients, memorySink } from "../../common/src";
 import { supervisorMetrics } from "../src/metrics";
 import { subscriberClient, type Subscriber } from "../src/subscriber";
 import { Supervisor } from "../src/supervisor";
 import type { SupervisorConfig } from "../src/config";
-import { Harness, NS, POOL } from "./harness";
+import { Harness, NS, POOL, SITE_CODE } from "./harness";
 
 /**
  * The supervisor in-process, through its real clients (@kubernetes/client-node over HTTPS,
- * the generated Pub/Sub Subscriber over gRPC) against the in-process servers.
+ * the generated Pub/Sub Subscriber over gRPC, @google-cloud/storage over the JSON API) against the
+ * in-process servers.
  */
 describe("job supervisor", () => {
     let h: Harness;
@@ -30,6 +35,7 @@ describe("job supervisor", () => {
             config: h.config(over),
             kube: kubeClients({ mountDir: h.mountDir, server: h.kube.url }),
             subscriber,
+            storage: h.storage,
             podName: pod,
             logger: createLogger({ agent: "job-supervisor", sink: process.env.DEBUG_LOGS ? (l, sev) => { console.log(l); sink(l, sev); } : sink }),
             metrics: supervisorMetrics(registry),
@@ -58,10 +64,14 @@ describe("job supervisor", () => {
             attempt: 1,
             siteId: "site-a",
             handler: "nightly",
+            code: { url: pathToFileURL(path.join(h.config().code.dir, `${h.codeSha256}.js`)).href, sha256: h.codeSha256, entry: "nightly" },
             payload: { n: 7 },
             deadline: undefined,
             scheduledAt: undefined,
         });
+        // the app read the release from the shared volume, and it is the published code
+        assert.equal(h.codeRead[0].toString("utf8"), SITE_CODE);
+        assert.equal(sha256Of(fs.readFileSync(fileURLToPath(h.jobs[0].code.url))), h.codeSha256);
         assert.deepEqual(h.pubsub.acked, [id]);
         assert.equal(h.kube.getPod(NS, pod), undefined, "the detached pod is deleted");
         // the detach patch was a merge patch carrying the pod's resourceVersion

@@ -13,8 +13,6 @@ export const runtimeConfigSchema = z
         workDir: z.string().startsWith("/"),
         /** `warm`: a pool pod for one site's requests; `job`: a job-grid app container (one job) */
         mode: z.enum(["warm", "job"]),
-        /** base URL of site code for jobs: `<codeBaseUrl>/<siteId>.js` (+ `.sha256`); unset: jobs must carry `code` */
-        codeBaseUrl: z.string().url().optional(),
         /** the largest request body accepted from the broker */
         maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
     })

@@ -42,10 +42,17 @@ export function invokePath(siteId: string, path: string): string {
 /** Site ids are DNS-label-like: they appear in URLs, labels and log lines. */
 export const siteIdSchema = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label");
 
-/** Where a site's code is and how to check it: an https URL (or file: for local runs) and its sha256. */
+/**
+ * Where a site's code is and how to check it: an `http:` URL on the broker's code port (warm pods),
+ * a `file:` URL in the job pod's shared code volume (written by the supervisor), or an `https:` URL;
+ * and its sha256, which the runtime checks after reading it. The runtime never holds a cloud credential.
+ */
 export const codeRefSchema = z
     .object({
-        url: z.string().url(),
+        url: z
+            .string()
+            .url()
+            .refine((u) => ["http:", "https:", "file:"].includes(new URL(u).protocol), "must be an http:, https: or file: URL"),
         sha256: z.string().regex(/^[a-f0-9]{64}$/, "must be a hex sha256"),
         /** the module's exported function to call for a request or a job; default `handler` */
         entry: z.string().min(1).default("handler"),
@@ -68,8 +75,8 @@ export const jobRequestSchema = z
         siteId: siteIdSchema,
         /** the site module's exported function to call */
         handler: z.string().min(1),
-        /** the site's code; when unset the runtime fetches it from its configured code base */
-        code: codeRefSchema.optional(),
+        /** the site's code (the release the message names, staged by the supervisor) */
+        code: codeRefSchema,
         /** the job's arguments (the message's `payload`, a JSON document, parsed) */
         payload: z.unknown(),
         /** when the job was due (the start SLA counts from here) */

@@ -18,8 +18,8 @@ import {
 
 /**
  * The reference runtime: serves the runtime contract (./contract.ts) by running a site's
- * CommonJS module, downloaded (https, or file: for local runs), checked against its sha256,
- * written to the scratch volume and required. One site per pod (warm mode), one job at a time
+ * CommonJS module, read from its code URL (http(s): the broker's code port; file: the job pod's
+ * shared code volume), checked against its sha256, written to the scratch volume and required. One site per pod (warm mode), one job at a time
  * (job mode).
  */
 export class Runtime {
@@ -82,9 +82,9 @@ export class Runtime {
         send(res, 404, { error: `no route ${req.method} ${p}`, code: "not_found" });
     }
 
-    /** Fetches the module, checks its sha256, writes it under workDir and requires it. */
+    /** Reads the module, checks its sha256, writes it under workDir and requires it. */
     private async loadCode(siteId: string, code: CodeRef): Promise<Record<string, unknown>> {
-        const bytes = code.url.startsWith("file:") ? fs.readFileSync(fileURLToPath(code.url)) : Buffer.from(await (await fetch(code.url)).arrayBuffer());
+        const bytes = code.url.startsWith("file:") ? fs.readFileSync(fileURLToPath(code.url)) : await download(code.url);
         const digest = createHash("sha256").update(bytes).digest("hex");
         if (digest !== code.sha256) throw new Error(`code of ${siteId}: sha256 ${digest} does not match ${code.sha256}`);
         const file = path.join(this.config.workDir, `site-${siteId}-${digest.slice(0, 12)}.js`);
@@ -154,8 +154,7 @@ export class Runtime {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new Error("soft time limit")), Math.max(0, Date.parse(job.deadline) - Date.now()));
         try {
-            const code = job.code ?? (await this.codeFromBase(job.siteId));
-            const mod = await this.loadCode(job.siteId, code);
+            const mod = await this.loadCode(job.siteId, job.code);
             const fn = mod[job.handler];
             if (typeof fn !== "function") {
                 return finish({ status: "failed", jobId: job.jobId, durationMs: Date.now() - started, error: `site module exports no ${job.handler}()`, retryable: false });
@@ -180,15 +179,16 @@ export class Runtime {
             if (this.state === "job") this.state = "pooled";
         }
     }
+}
 
-    /** `<codeBaseUrl>/<siteId>.js` with its digest published next to it as `<siteId>.js.sha256`. */
-    private async codeFromBase(siteId: string): Promise<CodeRef> {
-        const base = this.config.codeBaseUrl;
-        if (!base) throw new Error("the job names no code and the runtime has no codeBaseUrl");
-        const url = `${base.replace(/\/$/, "")}/${siteId}.js`;
-        const digest = url.startsWith("file:") ? fs.readFileSync(fileURLToPath(`${url}.sha256`), "utf8") : await (await fetch(`${url}.sha256`)).text();
-        return { url, sha256: digest.trim().split(/\s+/)[0], entry: "handler" };
-    }
+/** A code download that takes longer fails the load (the broker's load timeout is 30 s by default). */
+const CODE_DOWNLOAD_TIMEOUT_MS = 30_000;
+
+/** The code at an http(s) URL; anything but 200 is an error naming the URL and status. */
+async function download(url: string): Promise<Buffer> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(CODE_DOWNLOAD_TIMEOUT_MS) });
+    if (res.status !== 200) throw new Error(`code ${url} answered ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
 }
 
 function send(res: http.ServerResponse, status: number, value: unknown): void {

@@ -66,6 +66,38 @@ describe("reference runtime", () => {
         assert.equal(r.status, 422);
     });
 
+    it("warm: loads code from an http URL (the broker's code port), checks its sha256, refuses a non-200 answer and other schemes", async () => {
+        const served: string[] = [];
+        const codeServer = await listen(
+            http.createServer((req, res) => {
+                served.push(req.url ?? "");
+                if (req.url === `/v1/code/site-a/${code.sha256}.js`) return void res.writeHead(200, { "content-type": "application/javascript" }).end(SITE);
+                if (req.url === `/v1/code/site-a/${"1".repeat(64)}.js`) return void res.writeHead(200).end("exports.handler = () => 'other';\n");
+                res.writeHead(404).end();
+            }),
+            0,
+            "127.0.0.1",
+        );
+        servers.push(codeServer);
+        const url = (sha: string) => `http://127.0.0.1:${codeServer.port}/v1/code/site-a/${sha}.js`;
+
+        const missing = await start("warm");
+        const gone = await call(missing, "PUT", RUNTIME_PATHS.site, { siteId: "site-a", code: { url: url("2".repeat(64)), sha256: "2".repeat(64) } });
+        assert.deepEqual([gone.status, (gone.body as { error: string }).error], [422, `code ${url("2".repeat(64))} answered 404`]);
+        const other = await call(missing, "PUT", RUNTIME_PATHS.site, { siteId: "site-a", code: { url: url("1".repeat(64)), sha256: "1".repeat(64) } });
+        assert.equal(other.status, 422, "the bytes served do not hash to the digest named");
+        assert.match((other.body as { error: string }).error, /does not match 1{64}/);
+        const ftp = await call(missing, "PUT", RUNTIME_PATHS.site, { siteId: "site-a", code: { url: "ftp://example.com/a.js", sha256: code.sha256 } });
+        assert.equal(ftp.status, 400);
+        assert.match((ftp.body as { error: string }).error, /code\.url: must be an http:, https: or file: URL/);
+
+        const base = await start("warm");
+        const loaded = await call(base, "PUT", RUNTIME_PATHS.site, { siteId: "site-a", code: { url: url(code.sha256), sha256: code.sha256 }, env: { GREETING: "web" } });
+        assert.equal(loaded.status, 200);
+        assert.deepEqual(await call(base, "GET", invokePath("site-a", "/p")), { status: 200, body: { echo: "/p", q: {}, env: "web" } });
+        assert.deepEqual(served, [`/v1/code/site-a/${"2".repeat(64)}.js`, `/v1/code/site-a/${"1".repeat(64)}.js`, `/v1/code/site-a/${code.sha256}.js`]);
+    });
+
     it("job: runs the named handler, reports failures and stops at the deadline", async () => {
         const base = await start("job");
         const job = (handler: string, ms = 5000) => ({
@@ -87,5 +119,12 @@ describe("reference runtime", () => {
         const slow = jobResultSchema.parse((await call(base, "POST", RUNTIME_PATHS.jobs, job("slow", 200))).body);
         assert.equal(slow.status, "failed");
         assert.equal((await call(base, "POST", RUNTIME_PATHS.jobs, { jobId: "x" })).status, 400);
+        const { code: _none, ...codeless } = job("nightly");
+        const refused = await call(base, "POST", RUNTIME_PATHS.jobs, codeless);
+        assert.equal(refused.status, 400, "a job must name its code");
+        assert.match((refused.body as { error: string }).error, /^code: Required$/);
+        const tampered = jobResultSchema.parse((await call(base, "POST", RUNTIME_PATHS.jobs, { ...job("nightly"), code: { ...code, sha256: "0".repeat(64) } })).body);
+        assert.equal(tampered.status, "failed");
+        assert.match(tampered.status === "failed" ? tampered.error : "", /sha256 [0-9a-f]{64} does not match 0{64}/);
     });
 });

@@ -1,10 +1,14 @@
 import * as http from "node:http";
 import type { Socket } from "node:net";
+import { sha256Of } from "@globalgrid/common";
+import { siteLoadSchema, type SiteLoad } from "@globalgrid/runtime/src/contract";
 
 /**
  * A runtime pod for the broker's tests, on its own loopback address (each pod has its IP): the
  * runtime side of agents/runtime/src/contract.ts that the broker uses (PUT /v1/site loads a site
- * once, 409 for another; GET /v1/status; GET /healthz; the site's requests at
+ * once, 409 for another: the body is checked with the runtime's own `siteLoadSchema` (400 if it
+ * fails), then `code.url` is fetched and its sha256 checked (422 if either fails), as the reference
+ * runtime does; GET /v1/status; GET /healthz; the site's requests at
  * /v1/sites/{siteId}/invoke/..., 421 for another site, 503 before a load), answered with its pod
  * name and site after `?delay=<ms>`. `kill()` is what deleting the pod does to connections: cut.
  */
@@ -12,6 +16,10 @@ export interface RuntimeFake {
     pod: string;
     address: string;
     site?: string;
+    /** the last accepted PUT /v1/site body, as the runtime parsed it */
+    release?: SiteLoad;
+    /** the code it fetched from the broker's code port */
+    code?: Buffer;
     loads: number;
     served: number;
     inFlight: number;
@@ -45,15 +53,25 @@ export async function startRuntimeFake(pod: string, address: string, port: numbe
                 });
             }
             if (url.pathname === "/v1/site" && req.method === "PUT") {
-                const { siteId } = JSON.parse(body) as { siteId: string };
-                if (state.site && state.site !== siteId) return json(409, { error: `serving ${state.site}` });
+                const parsed = siteLoadSchema.safeParse(JSON.parse(body));
+                if (!parsed.success) return json(400, { error: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), code: "bad_request" });
+                const release = parsed.data;
+                if (state.site && state.site !== release.siteId) return json(409, { error: `serving ${state.site}`, code: "site_loaded" });
                 if (!state.site) {
-                    state.site = siteId;
+                    state.site = release.siteId;
                     state.loads++;
-                    loading = new Promise((r) => setTimeout(r, loadDelayMs));
+                    loading = fetchCode(release).then(async (code) => {
+                        await new Promise((r) => setTimeout(r, loadDelayMs));
+                        Object.assign(state, { code, release });
+                    });
                 }
-                await loading;
-                return json(200, { site: siteId });
+                try {
+                    await loading;
+                } catch (e) {
+                    state.site = undefined;
+                    return json(422, { error: (e as Error).message, code: "code_rejected" });
+                }
+                return json(200, { siteId: release.siteId, loadedAt: new Date().toISOString(), loadMs: loadDelayMs });
             }
             const invoke = url.pathname.match(/^\/v1\/sites\/([^/]+)\/invoke(\/.*)$/);
             if (!invoke) return json(404, { error: "no such route", code: "not_found" });
@@ -65,7 +83,7 @@ export async function startRuntimeFake(pod: string, address: string, port: numbe
             state.inFlight--;
             state.served++;
             state.lastRequest = Date.now();
-            json(200, { pod, site: state.site, path: invoke[2], site_header: req.headers["x-globalgrid-site"] });
+            json(200, { pod, site: state.site, codeSha256: state.release?.code.sha256, path: invoke[2], site_header: req.headers["x-globalgrid-site"] });
         });
     });
     server.on("connection", (s) => {
@@ -78,4 +96,13 @@ export async function startRuntimeFake(pod: string, address: string, port: numbe
         for (const s of sockets) s.destroy();
     };
     return state;
+}
+
+/** The runtime's download of a release: the URL must answer 200 with bytes of the announced sha256. */
+async function fetchCode(release: SiteLoad): Promise<Buffer> {
+    const res = await fetch(release.code.url);
+    if (res.status !== 200) throw new Error(`code ${release.code.url} answered ${res.status}`);
+    const code = Buffer.from(await res.arrayBuffer());
+    if (sha256Of(code) !== release.code.sha256) throw new Error(`code ${release.code.url}: sha256 ${sha256Of(code)} does not match ${release.code.sha256}`);
+    return code;
 }

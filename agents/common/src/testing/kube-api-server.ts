@@ -27,10 +27,16 @@ import { Labels, matchLabelsToSelector, parseLabelSelector } from "./label-selec
  * - deletion is immediate (as for a pod that is not bound to a node, or `gracePeriodSeconds: 0`);
  *   the response is 200 with the deleted object.
  *
- * The ReplicaSet controller is modelled by `reconcile()`, which tests call explicitly: pods are
- * counted by the Deployment's selector, so a pod whose pool label was changed leaves the
- * Deployment, loses its controller ownerReference and is replaced
+ * The ReplicaSet controller is modelled by `reconcile()`, which tests call explicitly (or, with
+ * `reconcileAfterWrites`, the server runs after every write it serves, as the controller reacts to
+ * its watch): pods are counted by the Deployment's selector, so a pod whose pool label was changed
+ * leaves the Deployment, loses its controller ownerReference (a write: a new resourceVersion, as the
+ * controller's release patch makes) and is replaced
  * (https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#isolating-pods-from-a-replicaset).
+ *
+ * Pods can come with a container behind them: `onPodAdded` is called for every pod created; when it
+ * returns a promise the pod is not Ready until it settles (the readiness probe passing), then a
+ * status write makes it Ready. `onPodDeleted` is called for every pod removed (its containers stop).
  */
 
 export interface ObjectMeta {
@@ -82,6 +88,10 @@ export interface KubeApiServerOptions {
     tls?: { cert: string; key: string };
     /** watch events kept for `resourceVersion` resumption; older ones answer 410 Gone */
     historyLimit?: number;
+    /** the IP of each new pod (default `10.0.0.<n>`) */
+    podIp?: () => string;
+    /** run the ReplicaSet controller (`reconcile()`) after every write served over HTTP */
+    reconcileAfterWrites?: boolean;
 }
 
 type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -155,6 +165,12 @@ export class KubeApiServer {
     readonly requests: RecordedRequest[] = [];
     /** answer a request instead of the model when this returns a response */
     intercept?: (req: RecordedRequest) => InterceptResponse | undefined;
+    /** called for every pod created; a returned promise holds the pod not Ready until it settles */
+    onPodAdded?: (pod: StoredPod) => void | Promise<void>;
+    /** called for every pod removed */
+    onPodDeleted?: (pod: StoredPod) => void;
+    /** hold every write served over HTTP this long before applying it (widens race windows) */
+    writeDelayMs = 0;
 
     private rv = 1;
     private history: HistoryEntry[] = [];
@@ -213,10 +229,19 @@ export class KubeApiServer {
             status: extra.status ?? {
                 phase: "Running",
                 conditions: [{ type: "Ready", status: "True" }],
-                podIP: `10.0.0.${this.pods.size + 2}`,
+                podIP: this.options.podIp?.() ?? `10.0.0.${this.pods.size + 2}`,
             },
         };
         this.pods.set(`${namespace}/${name}`, pod);
+        const up = this.onPodAdded?.(clone(pod));
+        if (up) {
+            // Ready once the container is up, like a readiness probe passing
+            const ready = (pod.status.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => c.type === "Ready")?.status;
+            pod.status = { ...pod.status, conditions: [{ type: "Ready", status: "False" }] };
+            void Promise.resolve(up).then(() => {
+                if (this.pods.get(`${namespace}/${name}`) === pod && ready === "True") this.updatePodStatus(namespace, name, { conditions: [{ type: "Ready", status: "True" }] });
+            });
+        }
         this.emit("ADDED", pod);
         return clone(pod);
     }
@@ -266,6 +291,14 @@ export class KubeApiServer {
         return d ? clone(d) : undefined;
     }
 
+    /** Sets a Deployment's replicas (as `kubectl scale` would), then runs the controller when it runs after writes. */
+    setReplicas(namespace: string, name: string, replicas: number): void {
+        const d = this.mustDeployment(namespace, name);
+        d.spec.replicas = replicas;
+        d.metadata.resourceVersion = this.nextRv();
+        if (this.options.reconcileAfterWrites) this.reconcile();
+    }
+
     /**
      * One pass of the ReplicaSet controller for every Deployment: pods that no longer match the
      * selector lose their controller ownerReference (orphaned), missing replicas are created
@@ -306,6 +339,7 @@ export class KubeApiServer {
         const gone = clone(p);
         gone.metadata.resourceVersion = this.nextRv();
         this.emit("DELETED", gone);
+        this.onPodDeleted?.(clone(gone));
         return gone;
     }
 
@@ -362,11 +396,15 @@ export class KubeApiServer {
         }
         const injected = this.intercept?.(record);
         if (injected) return this.send(res, injected.status, injected.body);
+        const write = record.method !== "GET";
+        if (write && this.writeDelayMs > 0) await new Promise((r) => setTimeout(r, this.writeDelayMs));
         try {
             await this.route(record, res);
         } catch (err) {
             if (err instanceof ApiError) return this.send(res, err.code, err.body);
             return this.send(res, 500, statusObject(500, "InternalError", String(err)));
+        } finally {
+            if (write && this.options.reconcileAfterWrites) this.reconcile();
         }
     }
 
