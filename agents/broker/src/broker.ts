@@ -21,9 +21,10 @@ import { invokePath } from "@globalgrid/runtime/src/contract";
  * names its site (header `sites.header`); the broker sends it to the site's pod with the fewest
  * requests in flight, and on the site's first request resolves its release (the catalog record in
  * Consul, the code from the bucket, served to the pod on the code port: Releases, CodeStore), takes
- * a pod from the warm pool (Assigner), loads the site into it and registers it in Consul. Every resync it re-reads the pods (its routing
- * table is a cache of their labels, so a restarted or second broker routes the same), repairs what
- * a broker that died left half-done, mirrors the site pods into Consul and recycles pods.
+ * a pod from the warm pool (Assigner), loads the site into it and registers it in Consul. Every
+ * resync it re-reads the pods (its routing table is a cache of their labels, so a restarted or
+ * second broker routes the same), repairs what a broker that died left half-done, mirrors the site
+ * pods into Consul and recycles pods.
  */
 
 /** Paths the broker answers itself (the load balancer's health check, the pod's readiness). */

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { Storage } from "@google-cloud/storage";
 import { codeObjectName, SITE_KV_PREFIX, sha256Of, storageClient } from "@globalgrid/common";
 import { startStorageServer, type StorageServer } from "@globalgrid/common/src/testing/storage-server";
 import { CodeStore, codePath, podIpFromEnv } from "../src/code-store";
@@ -115,6 +116,25 @@ describe("broker: site code", function () {
         assert.match(answer.body.error, /its catalog record is invalid/);
         assert.deepEqual(writes(w), []);
         assert.match(String(w.logs.find((l) => l.msg === "site release cannot be loaded")?.fields?.error), /site catalog globalgrid\/sites\/site-odd: code\.sha256/);
+    });
+
+    it("a storage outage (5xx after the client's own retry) is 503 with Retry-After, takes no pod; the next request loads", async () => {
+        w = await startWorld({ pool: 1, sites: ["site-later"] });
+        let failing = true;
+        w.gcs.fault = (r) => (failing && r.method === "GET" ? 503 : undefined);
+        const storage = new Storage({ apiEndpoint: w.gcs.endpoint, retryOptions: { maxRetries: 1, maxRetryDelay: 0.2 } });
+        const b = await w.startBroker("broker-a", { storage });
+        await b.broker.resync();
+        w.kube.requests.length = 0;
+        const down = await request(b.port, "site-later");
+        assert.equal(down.status, 503);
+        assert.equal(down.headers["retry-after"], "2");
+        assert.match(down.body.error, /retry later/);
+        assert.equal(downloads(w.gcs).filter((l) => l.endsWith(" 503")).length, 2, "the client retried the 503 once");
+        assert.deepEqual(writes(w), [], "no pod claimed");
+        assert.match(await b.broker.metrics.registry.getSingleMetricAsString("broker_code_downloads_total"), /result="error"\} 1/);
+        failing = false;
+        assert.equal((await request(b.port, "site-later")).status, 200);
     });
 
     it("POD_IP is required and must be an IP address", () => {

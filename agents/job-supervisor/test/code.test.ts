@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Storage } from "@google-cloud/storage";
 import { fileURLToPath } from "node:url";
 import { createLogger, createRegistry, kubeClients, memorySink } from "../../common/src";
 import { sha256Of } from "../../common/src/site-catalog";
@@ -28,14 +29,14 @@ describe("job supervisor: job code", () => {
         await h.close();
     });
 
-    function supervisor(pod = h.poolPod()) {
+    function supervisor(pod = h.poolPod(), storage: Storage = h.storage) {
         const { sink, lines } = memorySink();
         const registry = createRegistry("job-supervisor", false);
         const s = new Supervisor({
             config: h.config(),
             kube: kubeClients({ mountDir: h.mountDir, server: h.kube.url }),
             subscriber,
-            storage: h.storage,
+            storage,
             podName: pod,
             logger: createLogger({ agent: "job-supervisor", sink }),
             metrics: supervisorMetrics(registry),
@@ -111,6 +112,21 @@ describe("job supervisor: job code", () => {
         assert.deepEqual(h.pubsub.acked, []);
         assert.equal(h.pubsub.outstanding, 1);
         assert.deepEqual(fs.existsSync(codeDir()) ? fs.readdirSync(codeDir()) : [], []);
+    });
+
+    it("a storage outage (5xx after the client's own retry): code_unavailable, nacked for a later delivery, never run", async () => {
+        h.gcs.fault = (r) => (r.method === "GET" ? 503 : undefined);
+        h.publishJob("job-outage");
+        const storage = new Storage({ apiEndpoint: h.gcs.endpoint, retryOptions: { maxRetries: 1, maxRetryDelay: 0.2 } });
+        const pod = h.poolPod();
+        const { s, lines } = supervisor(pod, storage);
+        assert.equal(await s.run(), "code_unavailable");
+        assert.equal(h.gcs.log.filter((l) => l.endsWith(" 503")).length, 2, "the client retried once");
+        assert.equal(lines.find((l) => l.message === "code.unavailable")?.bucket, BUCKET);
+        assert.equal(h.jobs.length, 0);
+        assert.deepEqual(h.pubsub.acked, []);
+        assert.equal(h.pubsub.outstanding, 1);
+        assert.equal(h.kube.getPod(NS, pod), undefined, "the detached pod is deleted");
     });
 
     for (const [what, codeSha256] of [

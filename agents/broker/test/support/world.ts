@@ -2,6 +2,7 @@ import * as http from "node:http";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Storage } from "@google-cloud/storage";
 import * as k8s from "@kubernetes/client-node";
 import { publishSite, SITE_KV_PREFIX, storageClient, type SiteRecord } from "@globalgrid/common";
 import { ConsulApi } from "@globalgrid/common/src/consul";
@@ -65,7 +66,8 @@ export interface World {
     runtimes: Map<string, RuntimeFake>;
     config: BrokerConfig;
     brokers: StartedBroker[];
-    startBroker(name: string): Promise<StartedBroker>;
+    /** a broker replica; `storage` replaces the Cloud Storage client built from the config */
+    startBroker(name: string, opts?: { storage?: Storage }): Promise<StartedBroker>;
     /** publishes a release of a site (its object, then its catalog record) */
     publish(siteId: string, opts?: { code?: string; env?: Record<string, string>; entry?: string }): Promise<SiteRecord>;
     close(): Promise<void>;
@@ -191,9 +193,10 @@ export async function startWorld(opts: {
         runtimes,
         config,
         brokers: [],
-        async startBroker(name) {
+        async startBroker(name, o = {}) {
             const api = new ConsulApi(config.consul.access);
-            const broker = new Broker(config, { kubeConfig: kube.kubeConfig(), consul: api, log: logger, name, storage: storageClient(config.code.storageEndpoint), podIp: "127.0.0.1" });
+            const storage = o.storage ?? storageClient(config.code.storageEndpoint);
+            const broker = new Broker(config, { kubeConfig: kube.kubeConfig(), consul: api, log: logger, name, storage, podIp: "127.0.0.1" });
             const { port, codePort } = await broker.start("127.0.0.1", { port: 0, metricsPort: 0, codePort: 0 });
             const b = { broker, port, codePort, consul: api };
             world.brokers.push(b);

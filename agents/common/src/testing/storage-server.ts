@@ -20,7 +20,8 @@ import { CRC32C } from "@google-cloud/storage";
  * - an absent bucket or object: 404 with the API's JSON error shape
  *   `{"error":{"code":404,"message":"No such object: b/o","errors":[{"message":...,"domain":"global","reason":"notFound"}]}}`.
  *
- * Object names arrive percent-encoded in the path (`sites%2Fabc%2F<sha>.js`).
+ * Object names arrive percent-encoded in the path (`sites%2Fabc%2F<sha>.js`). `fault` answers chosen
+ * requests with an error status instead (a 5xx is what the client retries).
  */
 export interface StoredObject {
     data: Buffer;
@@ -35,6 +36,8 @@ export interface StorageServer {
     buckets: Map<string, Map<string, StoredObject>>;
     /** requests answered, as `METHOD path status` */
     log: string[];
+    /** fault injection: a status (e.g. 503) answers the request instead of the model, with the API's JSON error */
+    fault?: (req: { method: string; path: string }) => number | undefined;
     close(): Promise<void>;
 }
 
@@ -89,6 +92,16 @@ export async function startStorageServer(): Promise<StorageServer> {
     const buckets = new Map<string, Map<string, StoredObject>>();
     const log: string[] = [];
     let generation = 1_700_000_000_000_000;
+    const api: StorageServer = {
+        endpoint: "",
+        buckets,
+        log,
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
     const server = http.createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
@@ -99,6 +112,8 @@ export async function startStorageServer(): Promise<StorageServer> {
                 if (Buffer.isBuffer(body)) return void res.writeHead(status, headers).end(body);
                 res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers }).end(JSON.stringify(body));
             };
+            const injected = api.fault?.({ method: req.method ?? "GET", path: url.pathname });
+            if (injected) return answer(injected, { error: { code: injected, message: `injected ${injected}`, errors: [{ message: `injected ${injected}`, domain: "global", reason: "backendError" }] } });
             let m: RegExpMatchArray | null;
             if ((m = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/))) {
                 const bucketName = decodeURIComponent(m[1]);
@@ -157,14 +172,6 @@ export async function startStorageServer(): Promise<StorageServer> {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
-    return {
-        endpoint: `http://127.0.0.1:${port}`,
-        buckets,
-        log,
-        close: () =>
-            new Promise<void>((resolve) => {
-                server.closeAllConnections();
-                server.close(() => resolve());
-            }),
-    };
+    api.endpoint = `http://127.0.0.1:${port}`;
+    return api;
 }
