@@ -81,7 +81,7 @@ describe("site code: one private bucket per region, read by its data centers' br
                     const v = dataCenterView(g, dc);
                     const cfg = parseBrokerConfig(configMapJson(v.k8s(CONFIG_MAP, "broker"), "broker.json"));
                     assert.equal(cfg.listen.codePort, CODE_PORT);
-                    assert.deepEqual(cfg.code, { bucket: names.siteCodeBucket(dc.region), objectPrefix: "sites/", cacheEntries: 256 });
+                    assert.deepEqual(cfg.code, { bucket: names.siteCodeBucket(dc.region), objectPrefix: "sites/", cacheEntries: 256, fetchTimeoutSeconds: 10 });
                     assert.equal(cfg.sites.catalogPrefix, SITE_KV_PREFIX);
                     assert.equal(codeObjectName(cfg.code.objectPrefix, "s1", "ab"), "sites/s1/ab.js");
 

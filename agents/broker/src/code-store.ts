@@ -49,7 +49,7 @@ export class CodeStore {
 
     constructor(
         private readonly storage: Storage,
-        private readonly config: BrokerConfig["code"],
+        private readonly config: Pick<BrokerConfig["code"], "bucket" | "objectPrefix" | "cacheEntries">,
         private readonly podIp: string,
         private readonly metrics: Metrics,
     ) {}

@@ -74,6 +74,8 @@ export const brokerConfigSchema = z
                 storageEndpoint: z.string().url().optional(),
                 /** verified artifacts kept in memory, by sha256 */
                 cacheEntries: z.number().int().positive().default(256),
+                /** a site's first request waits at most this long for its code (download and one retry); then 503 */
+                fetchTimeoutSeconds: z.number().positive().max(60).default(10),
             })
             .strict(),
         consul: z

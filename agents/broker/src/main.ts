@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     const kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromCluster();
     const consul = new ConsulApi(config.consul.access);
-    const broker = new Broker(config, { kubeConfig, consul, log, name, podIp, storage: storageClient(config.code.storageEndpoint) });
+    const broker = new Broker(config, { kubeConfig, consul, log, name, podIp, storage: storageClient(config.code.storageEndpoint, { timeoutSeconds: config.code.fetchTimeoutSeconds }) });
     await broker.start();
     let stopping = false;
     const stop = async (signal: string) => {

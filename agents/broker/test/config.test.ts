@@ -25,7 +25,7 @@ describe("broker config", () => {
     it("applies defaults to a minimal config", () => {
         const c = parseBrokerConfig(valid());
         assert.deepEqual([c.sites.header, c.sites.maxInFlightPerPod, c.drainSeconds, c.retryAfterSeconds, c.consul.servicePrefix], ["x-globalgrid-site", 32, 60, 2, "site-"]);
-        assert.deepEqual([c.code, c.sites.catalogPrefix], [{ bucket: "gg-staging-fra-site-code", objectPrefix: "sites/", cacheEntries: 256 }, "globalgrid/sites/"]);
+        assert.deepEqual([c.code, c.sites.catalogPrefix], [{ bucket: "gg-staging-fra-site-code", objectPrefix: "sites/", cacheEntries: 256, fetchTimeoutSeconds: 10 }, "globalgrid/sites/"]);
     });
 
     it("rejects a bad config with every problem at its path", () => {

@@ -137,6 +137,27 @@ describe("broker: site code", function () {
         assert.equal((await request(b.port, "site-later")).status, 200);
     });
 
+    it("a stalled Cloud Storage costs a first request its fetch budget, then 503 with Retry-After and no pod; never a hang", async () => {
+        w = await startWorld({ pool: 1, sites: ["site-stall"] });
+        let stalled = true;
+        w.gcs.fault = (r) => (stalled && r.method === "GET" ? "stall" : undefined);
+        // what main.ts builds from code.fetchTimeoutSeconds (here 1 s instead of the default 10)
+        const b = await w.startBroker("broker-a", { storage: storageClient(w.gcs.endpoint, { timeoutSeconds: 1 }) });
+        await b.broker.resync();
+        w.kube.requests.length = 0;
+        const down = await request(b.port, "site-stall", "/", 20_000);
+        assert.equal(down.status, 503);
+        assert.equal(down.headers["retry-after"], "2");
+        assert.deepEqual(
+            downloads(w.gcs).map((l) => l.split(" ").pop()),
+            ["stalled", "stalled"],
+            "one attempt, one retry, each cut off by the request timeout",
+        );
+        assert.deepEqual(writes(w), [], "no pod claimed");
+        stalled = false;
+        assert.equal((await request(b.port, "site-stall")).status, 200);
+    });
+
     it("POD_IP is required and must be an IP address", () => {
         assert.throws(() => podIpFromEnv({}), /POD_IP is not set: .*downward API fieldRef status\.podIP/);
         assert.throws(() => podIpFromEnv({ POD_IP: "broker-0" }), /POD_IP is "broker-0", not an IP address/);

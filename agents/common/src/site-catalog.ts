@@ -53,12 +53,25 @@ export class CodeArtifactError extends Error {
 }
 
 /**
+ * A bound on one download, retries included. The client's defaults (no request timeout, 3 retries
+ * within 600 s) suit a batch job, not a request a visitor waits for: with a budget each attempt
+ * may take half of it and there is one retry, so a stalled or failing Cloud Storage costs the
+ * caller about `timeoutSeconds`, never minutes.
+ */
+export interface StorageBudget {
+    timeoutSeconds: number;
+}
+
+/**
  * The Cloud Storage client the agents download code with: the default endpoint and Application
  * Default Credentials (the pod's keyless workload identity) in production; an in-process server's
  * endpoint in tests (with a custom endpoint the client sends no credentials).
  */
-export function storageClient(storageEndpoint?: string): Storage {
-    return storageEndpoint ? new Storage({ apiEndpoint: storageEndpoint }) : new Storage();
+export function storageClient(storageEndpoint?: string, budget?: StorageBudget): Storage {
+    const limits = budget
+        ? { timeout: Math.ceil((budget.timeoutSeconds * 1000) / 2), retryOptions: { maxRetries: 1, totalTimeout: budget.timeoutSeconds, maxRetryDelay: 1 } }
+        : {};
+    return new Storage({ ...(storageEndpoint ? { apiEndpoint: storageEndpoint } : {}), ...limits });
 }
 
 /**

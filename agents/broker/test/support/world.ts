@@ -195,7 +195,7 @@ export async function startWorld(opts: {
         brokers: [],
         async startBroker(name, o = {}) {
             const api = new ConsulApi(config.consul.access);
-            const storage = o.storage ?? storageClient(config.code.storageEndpoint);
+            const storage = o.storage ?? storageClient(config.code.storageEndpoint, { timeoutSeconds: config.code.fetchTimeoutSeconds });
             const broker = new Broker(config, { kubeConfig: kube.kubeConfig(), consul: api, log: logger, name, storage, podIp: "127.0.0.1" });
             const { port, codePort } = await broker.start("127.0.0.1", { port: 0, metricsPort: 0, codePort: 0 });
             const b = { broker, port, codePort, consul: api };

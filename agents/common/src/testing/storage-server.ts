@@ -21,7 +21,7 @@ import { CRC32C } from "@google-cloud/storage";
  *   `{"error":{"code":404,"message":"No such object: b/o","errors":[{"message":...,"domain":"global","reason":"notFound"}]}}`.
  *
  * Object names arrive percent-encoded in the path (`sites%2Fabc%2F<sha>.js`). `fault` answers chosen
- * requests with an error status instead (a 5xx is what the client retries).
+ * requests with an error status instead (a 5xx is what the client retries), or leaves them unanswered.
  */
 export interface StoredObject {
     data: Buffer;
@@ -36,8 +36,11 @@ export interface StorageServer {
     buckets: Map<string, Map<string, StoredObject>>;
     /** requests answered, as `METHOD path status` */
     log: string[];
-    /** fault injection: a status (e.g. 503) answers the request instead of the model, with the API's JSON error */
-    fault?: (req: { method: string; path: string }) => number | undefined;
+    /**
+     * fault injection: a status (e.g. 503) answers the request instead of the model, with the API's
+     * JSON error; `"stall"` never answers (a backend that accepted the connection and hangs)
+     */
+    fault?: (req: { method: string; path: string }) => number | "stall" | undefined;
     close(): Promise<void>;
 }
 
@@ -113,6 +116,7 @@ export async function startStorageServer(): Promise<StorageServer> {
                 res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers }).end(JSON.stringify(body));
             };
             const injected = api.fault?.({ method: req.method ?? "GET", path: url.pathname });
+            if (injected === "stall") return void log.push(`${req.method} ${url.pathname} stalled`);
             if (injected) return answer(injected, { error: { code: injected, message: `injected ${injected}`, errors: [{ message: `injected ${injected}`, domain: "global", reason: "backendError" }] } });
             let m: RegExpMatchArray | null;
             if ((m = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/))) {
