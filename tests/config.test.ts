@@ -60,6 +60,28 @@ describe("world config", () => {
         assert.ok(allRegions(parseWorld(worldOf("staging"))).every((r) => !r.protect));
     });
 
+    it("fills every key a stack file leaves out from the schema's defaults", () => {
+        const w = worldOf("prod");
+        delete w.defaults;
+        const fra = allRegions(parseWorld(w)).find((r) => r.name === "fra")!;
+        assert.deepEqual(fra.consul, { replicas: 5, volumeSize: "20Gi", storageClass: "consul-retain", resources: { cpu: "500m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } });
+        assert.deepEqual(allDataCenters(parseWorld(w)).find((d) => d.name === "fra1")!.jobGrid.nodes, { minNodes: 1, maxNodes: 10 });
+    });
+
+    it("merges a nested override over the stack's defaults, not over the schema's", () => {
+        const w = worldOf("staging");
+        setPath(w, "defaults.region.consul.resources", { memory: "768Mi" });
+        setPath(w, "continents.eu.regions.fra.consul", { resources: { cpu: "1" } });
+        setPath(w, "defaults.dataCenter.jobGrid.nodes", { maxNodes: 6 });
+        setPath(w, "continents.eu.regions.fra.dataCenters.fra1.jobGrid", { nodes: { minNodes: 2 } });
+        const parsed = parseWorld(w);
+        const region = (n: string) => allRegions(parsed).find((r) => r.name === n)!;
+        assert.deepEqual(region("fra").consul.resources, { cpu: "1", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" });
+        assert.deepEqual(region("par").consul.resources, { cpu: "500m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" });
+        assert.deepEqual(allDataCenters(parsed).find((d) => d.name === "fra1")!.jobGrid.nodes, { minNodes: 2, maxNodes: 6 });
+        assert.deepEqual(allDataCenters(parsed).find((d) => d.name === "fra2")!.jobGrid.nodes, { minNodes: 1, maxNodes: 6 });
+    });
+
     it("sorts entries by name so YAML order does not matter", () => {
         const w = worldOf("prod");
         const reversed = { ...w, continents: Object.fromEntries(Object.entries(w.continents).reverse()) };

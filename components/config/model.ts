@@ -1,4 +1,3 @@
-import { DEFAULT_GVISOR_RELEASE, DEFAULT_KUBERNETES_VERSION } from "../clusters/eks-versions";
 import type {
     CertificateSettings,
     ConsulSettings,
@@ -6,6 +5,7 @@ import type {
     JobsSettings,
     NodePoolSettings,
     RawWorld,
+    Sparse,
     WarmPoolSettings,
 } from "./schema";
 
@@ -77,7 +77,7 @@ export interface DataCenter {
 }
 
 /** Deep merge of plain objects; arrays and scalars from later layers replace earlier ones. */
-export function deepMerge<T>(...layers: (Partial<T> | undefined)[]): T {
+export function deepMerge<T>(...layers: (Sparse<T> | undefined)[]): T {
     const out: Record<string, unknown> = {};
     for (const layer of layers) {
         if (!layer) continue;
@@ -108,8 +108,8 @@ export function resolveWorld(raw: RawWorld): World {
             accountId: raw.aws.accountId,
             deployerRoleArn: raw.aws.deployerRoleArn,
             breakGlassRoleArn: raw.aws.breakGlassRoleArn,
-            kubernetesVersion: raw.aws.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
-            gvisorRelease: raw.aws.gvisorRelease ?? DEFAULT_GVISOR_RELEASE,
+            kubernetesVersion: raw.aws.kubernetesVersion,
+            gvisorRelease: raw.aws.gvisorRelease,
             natGatewayPerZone: raw.aws.natGatewayPerZone ?? prod,
         },
         domain: raw.dns.domain,
@@ -127,7 +127,7 @@ export function resolveWorld(raw: RawWorld): World {
             systemPool: { ...c.systemPool },
             regions: byName(c.regions).map(([rName, r]): Region => {
                 const machines = d.machineTypes[c.cloud];
-                const decommission = r.decommission ?? false;
+                const decommission = r.decommission;
                 return {
                     name: rName,
                     continent: cName,
