@@ -36,9 +36,14 @@ export const digestImage = z.string().regex(/^[a-z0-9][a-z0-9.\-/_:]*@sha256:[a-
  * Per agent, a prebuilt image to run instead of building `agents/<agent>` (a customer's runtime,
  * say). Cross-field rule (rules.ts): it must not point into the program's own registries.
  */
-const agentImage = z.object({ prebuilt: digestImage }).strict();
+const agentImage = (agent: string) =>
+    z
+        .object({ prebuilt: digestImage.describe(`the ${agent} image to run, pinned by digest`) })
+        .strict()
+        .optional()
+        .describe(`a prebuilt ${agent} image instead of building agents/${agent}`);
 export const agentImagesSchema = z
-    .object({ runtime: agentImage.optional(), jobSupervisor: agentImage.optional(), scaler: agentImage.optional(), broker: agentImage.optional() })
+    .object({ runtime: agentImage("runtime"), jobSupervisor: agentImage("job-supervisor"), scaler: agentImage("scaler"), broker: agentImage("broker") })
     .strict();
 
 export const cidr = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, {
@@ -63,7 +68,7 @@ export const overrideTarget = (schema: z.ZodTypeAny): string | undefined => over
 function sparse(schema: z.ZodTypeAny): z.ZodTypeAny {
     const inner = schema instanceof z.ZodDefault ? (schema.removeDefault() as z.ZodTypeAny) : schema;
     if (!(inner instanceof z.ZodObject)) return inner;
-    const shape = Object.fromEntries(Object.entries(inner.shape as z.ZodRawShape).map(([k, v]) => [k, sparse(v).optional()]));
+    const shape = Object.fromEntries(Object.entries(inner.shape as z.ZodRawShape).map(([k, v]) => [k, sparse(v).optional().describe(v.description ?? "")]));
     return z.object(shape).strict();
 }
 function override<S extends z.ZodTypeAny>(schema: S, of: string, what: string): z.ZodOptional<z.ZodType<Sparse<z.output<S>>, z.ZodTypeDef, Sparse<z.input<S>>>> {
@@ -150,8 +155,8 @@ export const certificatesSchema = z
 const nodePool = (what: string, d: { minNodes: number; maxNodes: number }) =>
     z
         .object({
-            minNodes: int(0, 100).default(d.minNodes).describe(`fewest nodes of ${what} (0..100); the pool starts at this size`),
-            maxNodes: int(1, 200).default(d.maxNodes).describe(`most nodes of ${what} (1..200), the autoscaler's ceiling; at least minNodes`),
+            minNodes: int(0, 100).default(d.minNodes).describe(`fewest nodes of ${what}, 0..100; the pool starts at this size`),
+            maxNodes: int(1, 200).default(d.maxNodes).describe(`most nodes of ${what}, 1..200: the autoscaler's ceiling; at least minNodes`),
         })
         .strict();
 export const nodePoolSchema = nodePool("the pool", { minNodes: 1, maxNodes: 3 });
@@ -164,7 +169,7 @@ const gridCommon = (what: string, d: { replicas: number; minReplicas: number; ma
         .default({})
         .describe(`autoscaling bounds of ${what}'s node pool, in the data center's zone`),
     machineType: z.string().min(1).optional().describe(`machine type of ${what}'s nodes; default: defaults.machineTypes of the region's cloud`),
-    resources: resources(`each ${what} pod's app container`, d.resources),
+    resources: resources(`${what}'s app container`, d.resources),
 });
 
 export const warmPoolSchema = z
@@ -223,7 +228,7 @@ export const regionSchema = z
         systemPool: override(nodePoolSchema, "defaults.region.systemPool", "this region's data-plane system pool"),
         warmPool: override(warmPoolSchema, "defaults.dataCenter.warmPool", "the warm pools of all this region's data centers"),
         jobGrid: override(jobGridSchema, "defaults.dataCenter.jobGrid", "the job grids of all this region's data centers"),
-        dataCenters: z.record(dataCenterName, dataCenterSchema).describe("the region's data centers by name (2..10 of a-z0-9; unique across the world), at least one"),
+        dataCenters: z.record(dataCenterName, dataCenterSchema.describe("one data center: a zone of the region's data-plane cluster with its warm pool and job grid")).describe("the region's data centers by name (2..10 of a-z0-9; unique across the world), at least one"),
     })
     .strict();
 
@@ -248,7 +253,7 @@ export const continentSchema = z
             .strict()
             .optional()
             .describe("the continental cluster's system pool, in nodes in total; it never goes below the regions' largest Consul replica count (one server per node)"),
-        regions: z.record(regionName, regionSchema).describe("the continent's regions by name (2..8 of a-z0-9; unique across the world), at least one"),
+        regions: z.record(regionName, regionSchema.describe("one region: a data-plane cluster, its control plane (Consul) in the continental cluster, its job queue")).describe("the continent's regions by name (2..8 of a-z0-9; unique across the world), at least one"),
     })
     .strict();
 
@@ -262,7 +267,8 @@ export const worldSchema = z
                     .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id" })
                     .describe("GCP project of every Google resource (clusters, Pub/Sub, registries, DNS); also set `gcp:project`"),
             })
-            .strict(),
+            .strict()
+            .describe("the stack's GCP project"),
         aws: z
             .object({
                 accountId: z
@@ -283,24 +289,27 @@ export const worldSchema = z
                     .describe("gVisor release installed on the sandboxed EKS node groups, such as 20251110.0"),
                 natGatewayPerZone: z.boolean().optional().describe("one NAT gateway per availability zone, so a zone outage keeps the others' egress; default: true in prod, false in staging"),
             })
-            .strict(),
+            .strict()
+            .describe("the stack's AWS account and the AWS side of every EKS cluster"),
         dns: z
             .object({
                 domain: z
                     .string()
                     .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { message: "must be a DNS domain" })
-                    .describe("the stack's DNS domain: control-plane and sync hostnames are <region>.cp.<domain> and <dc>.sync.<domain>"),
+                    .describe("the stack's DNS domain: control-plane and sync hostnames are `<region>.cp.<domain>` and `<dataCenter>.sync.<domain>`"),
             })
-            .strict(),
+            .strict()
+            .describe("the stack's DNS zone"),
         images: z
             .object({
                 consul: pinnedImage.default("hashicorp/consul:1.20.2").describe("Consul server image, pinned by tag or digest (never `latest`)"),
                 agents: agentImagesSchema
                     .optional()
-                    .describe("per agent (runtime, jobSupervisor, scaler, broker), a prebuilt image pinned by digest to run instead of building agents/<agent>; never one of the program's own registries"),
+                    .describe("per agent (runtime, jobSupervisor, scaler, broker), a prebuilt image pinned by digest to run instead of building `agents/<agent>`; never one of the program's own registries"),
             })
             .strict()
-            .default({}),
+            .default({})
+            .describe("third-party images and prebuilt agent images"),
         alerts: z
             .object({
                 emails: z
@@ -308,7 +317,8 @@ export const worldSchema = z
                     .min(1, { message: "at least one alert target is required" })
                     .describe("email addresses the alert policies notify (at least one)"),
             })
-            .strict(),
+            .strict()
+            .describe("where alerts go (dead letters, jobs past their start SLA)"),
         adminCidrs: z
             .array(cidr)
             .min(1, { message: "at least one admin CIDR is required" })
@@ -318,7 +328,8 @@ export const worldSchema = z
                 location: z.string().describe("GCP region of the global tier's cluster"),
                 cidr: cidr.describe("the global tier's network, a /12../16 block; no overlap with any other tier"),
             })
-            .strict(),
+            .strict()
+            .describe("the global tier: the world network, the global cluster, the root CA, the DNS zone, the dispatcher"),
         defaults: z
             .object({
                 machineTypes: z
@@ -353,7 +364,7 @@ export const worldSchema = z
             .strict()
             .default({})
             .describe("what every region and data center gets unless it overrides it"),
-        continents: z.record(continentName, continentSchema).describe("the continents by name (2..6 of a-z0-9; unique across the world), at least one"),
+        continents: z.record(continentName, continentSchema.describe("one continent: a continental cluster on one cloud, hosting its regions' control planes")).describe("the continents by name (2..6 of a-z0-9; unique across the world), at least one"),
     })
     .strict();
 
