@@ -198,9 +198,32 @@ const TABLE: [string, Rule, Case[]][] = [
     [
         "certificateRenewal",
         rules.certificateRenewal,
-        [["renewal not before expiry", { "continents.eu.regions.fra.certificates": { validityHours: 2000, earlyRenewalHours: 2000 } }, [issue("continents.eu.regions.fra.certificates.earlyRenewalHours", "earlyRenewalHours 2000 must be below validityHours 2000")]]],
+        [
+            ["leaf renewal not before expiry", { "continents.eu.regions.fra.certificates": { validityHours: 2000, earlyRenewalHours: 2000 } }, [issue("continents.eu.regions.fra.certificates.earlyRenewalHours", "earlyRenewalHours 2000 must be below validityHours 2000")]],
+            ["root CA renewal not before expiry", { "pki.rootCa": { validityHours: 8760, earlyRenewalHours: 9000 } }, [issue("pki.rootCa.earlyRenewalHours", "earlyRenewalHours 9000 must be below validityHours 8760")]],
+            ["region CA renewal over the default validity", { "pki.regionCa.earlyRenewalHours": 17520 }, [issue("pki.regionCa.earlyRenewalHours", "earlyRenewalHours 17520 must be below validityHours 17520")]],
+        ],
     ],
-    ["regionSystemPool", rules.regionSystemPool, [["bounds out of order", { "defaults.region.systemPool": { minNodes: 6, maxNodes: 5 } }, [issue("defaults.region.systemPool.minNodes", "minNodes is greater than maxNodes")]]]],
+    [
+        "systemPoolBounds",
+        rules.systemPoolBounds,
+        [
+            ["region bounds out of order", { "defaults.region.systemPool": { minNodes: 6, maxNodes: 5 } }, [issue("defaults.region.systemPool.minNodes", "minNodes is greater than maxNodes")]],
+            ["global bounds out of order", { "global.systemPool": { minNodes: 4 } }, [issue("global.systemPool.minNodes", "minNodes 4 is greater than maxNodes 3")]],
+        ],
+    ],
+    [
+        "controlPlaneQuotaFitsConsul",
+        rules.controlPlaneQuotaFitsConsul,
+        [
+            ["fewer claims than servers", { "continents.eu.regions.fra.controlPlaneQuota": { persistentVolumeClaims: 2 } }, [issue("continents.eu.regions.fra.controlPlaneQuota.persistentVolumeClaims", "2 claims cannot hold the region's 3 Consul server volumes")]],
+            [
+                "less storage than the volumes",
+                { "defaults.region.consul.volumeSize": "200Gi" },
+                [issue("defaults.region.controlPlaneQuota.requestsStorage", "500Gi cannot hold the region's 3 Consul volumes of 200Gi (600Gi)")],
+            ],
+        ],
+    ],
     [
         "podRangeHoldsNodes",
         rules.podRangeHoldsNodes,

@@ -4,6 +4,7 @@ import type {
     JobGridSettings,
     JobsSettings,
     NodePoolSettings,
+    PkiSettings,
     RawWorld,
     Sparse,
     WarmPoolSettings,
@@ -22,7 +23,9 @@ export interface World {
     images: RawWorld["images"];
     alertEmails: string[];
     adminCidrs: string[];
-    global: { location: string; cidr: string; systemMachineType: string };
+    global: { location: string; cidr: string; systemMachineType: string; systemPool: NodePoolSettings };
+    /** lifetimes of the root CA and of each region's intermediate and client CAs */
+    pki: PkiSettings;
     continents: Continent[];
 }
 
@@ -63,6 +66,8 @@ export interface Region {
     jobs: JobsSettings;
     certificates: CertificateSettings;
     systemPool: NodePoolSettings & { machineType: string };
+    /** the control-plane namespace's ResourceQuota `spec.hard` */
+    controlPlaneQuota: Record<string, string>;
     dataCenters: DataCenter[];
 }
 
@@ -74,6 +79,8 @@ export interface DataCenter {
     zone: string;
     warmPool: WarmPoolSettings;
     jobGrid: JobGridSettings;
+    /** the data center namespace's ResourceQuota `spec.hard` */
+    namespaceQuota: Record<string, string>;
 }
 
 /** Deep merge of plain objects; arrays and scalars from later layers replace earlier ones. */
@@ -93,6 +100,21 @@ export function deepMerge<T>(...layers: (Sparse<T> | undefined)[]): T {
 function isPlainObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+type DataCenterQuota = RawWorld["defaults"]["dataCenter"]["namespaceQuota"];
+type ControlPlaneQuota = RawWorld["defaults"]["region"]["controlPlaneQuota"];
+
+/** ResourceQuota `spec.hard` of a data center's namespace. */
+const dataCenterHard = (q: DataCenterQuota): Record<string, string> => ({ "requests.cpu": q.requestsCpu, "requests.memory": q.requestsMemory, "limits.memory": q.limitsMemory, pods: String(q.pods) });
+
+/** ResourceQuota `spec.hard` of a region's control-plane namespace. */
+const controlPlaneHard = (q: ControlPlaneQuota): Record<string, string> => ({
+    "requests.cpu": q.requestsCpu,
+    "requests.memory": q.requestsMemory,
+    "limits.memory": q.limitsMemory,
+    persistentvolumeclaims: String(q.persistentVolumeClaims),
+    "requests.storage": q.requestsStorage,
+});
 
 const byName = <T>(rec: Record<string, T>): [string, T][] => Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
@@ -117,6 +139,7 @@ export function resolveWorld(raw: RawWorld): World {
         alertEmails: [...raw.alerts.emails],
         adminCidrs: [...raw.adminCidrs],
         global: { ...raw.global, systemMachineType: d.machineTypes.gcp.system },
+        pki: raw.pki,
         continents: byName(raw.continents).map(([cName, c]) => ({
             name: cName,
             cloud: c.cloud,
@@ -142,6 +165,7 @@ export function resolveWorld(raw: RawWorld): World {
                     jobs: deepMerge<JobsSettings>(d.region.jobs, r.jobs),
                     certificates: deepMerge<CertificateSettings>(d.region.certificates, r.certificates),
                     systemPool: { ...deepMerge<NodePoolSettings>(d.region.systemPool, r.systemPool), machineType: machines.system },
+                    controlPlaneQuota: controlPlaneHard(deepMerge<ControlPlaneQuota>(d.region.controlPlaneQuota, r.controlPlaneQuota)),
                     dataCenters: byName(r.dataCenters).map(([dcName, dc]) => ({
                         name: dcName,
                         region: rName,
@@ -150,6 +174,7 @@ export function resolveWorld(raw: RawWorld): World {
                         zone: dc.zone,
                         warmPool: deepMerge<WarmPoolSettings>({ machineType: machines.warmPool }, d.dataCenter.warmPool, r.warmPool, dc.warmPool),
                         jobGrid: deepMerge<JobGridSettings>({ machineType: machines.jobGrid }, d.dataCenter.jobGrid, r.jobGrid, dc.jobGrid),
+                        namespaceQuota: dataCenterHard(deepMerge<DataCenterQuota>(d.dataCenter.namespaceQuota, dc.namespaceQuota)),
                     })),
                 };
             }),

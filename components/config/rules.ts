@@ -311,18 +311,41 @@ export const jobRetention: Rule = (ctx) => {
     }
 };
 
-/** A certificate's early renewal starts before it expires. */
+/** A certificate's early renewal starts before it expires: the CAs' and every region's leaf certificates. */
 export const certificateRenewal: Rule = (ctx) => {
+    for (const ca of ["rootCa", "regionCa"] as const) {
+        const { earlyRenewalHours, validityHours } = ctx.raw.pki[ca];
+        if (earlyRenewalHours >= validityHours) ctx.add(`pki.${ca}.earlyRenewalHours`, `earlyRenewalHours ${earlyRenewalHours} must be below validityHours ${validityHours}`);
+    }
     for (const at of regionsOf(ctx)) {
         const { earlyRenewalHours, validityHours } = at.region.certificates;
         if (earlyRenewalHours >= validityHours) ctx.add(regionSource(at, "certificates", "earlyRenewalHours"), `earlyRenewalHours ${earlyRenewalHours} must be below validityHours ${validityHours}`);
     }
 };
 
-/** A region's system pool bounds are ordered. */
-export const regionSystemPool: Rule = (ctx) => {
+/** The global cluster's and each region's system pool bounds are ordered. */
+export const systemPoolBounds: Rule = (ctx) => {
+    const global = ctx.raw.global.systemPool;
+    if (global.minNodes > global.maxNodes) ctx.add("global.systemPool.minNodes", `minNodes ${global.minNodes} is greater than maxNodes ${global.maxNodes}`);
     for (const at of regionsOf(ctx)) {
         if (at.region.systemPool.minNodes > at.region.systemPool.maxNodes) ctx.add(regionSource(at, "systemPool", "minNodes"), "minNodes is greater than maxNodes");
+    }
+};
+
+/**
+ * The control-plane namespace's quota admits every Consul server's volume claim: one claim per
+ * server and their sizes together, or the StatefulSet's claims are refused and servers stay Pending.
+ */
+export const controlPlaneQuotaFitsConsul: Rule = (ctx) => {
+    for (const at of regionsOf(ctx)) {
+        const { replicas, volumeSize } = at.region.consul;
+        const quota = at.region.controlPlaneQuota;
+        const claims = Number(quota.persistentvolumeclaims);
+        const source = (field: string) => ((at.raw.controlPlaneQuota as Record<string, unknown> | undefined)?.[field] !== undefined ? `${at.path}.controlPlaneQuota.${field}` : `defaults.region.controlPlaneQuota.${field}`);
+        if (replicas > claims) ctx.add(source("persistentVolumeClaims"), `${claims} claims cannot hold the region's ${replicas} Consul server volumes`);
+        const need = replicas * Number(volumeSize.replace(/Gi$/, ""));
+        const storage = Number(quota["requests.storage"].replace(/Gi$/, ""));
+        if (need > storage) ctx.add(source("requestsStorage"), `${quota["requests.storage"]} cannot hold the region's ${replicas} Consul volumes of ${volumeSize} (${need}Gi)`);
     }
 };
 
@@ -411,7 +434,8 @@ export const RULES: readonly Rule[] = [
     consulVolume,
     jobRetention,
     certificateRenewal,
-    regionSystemPool,
+    systemPoolBounds,
+    controlPlaneQuotaFitsConsul,
     podRangeHoldsNodes,
     dataCenterZones,
     gridBounds,

@@ -151,6 +151,55 @@ export const certificatesSchema = z
     })
     .strict();
 
+/** A certificate authority's lifetime; the root and the regions' CAs have their own defaults. */
+const caValidity = (what: string, d: { validityHours: number; earlyRenewalHours: number }) =>
+    z
+        .object({
+            validityHours: int(24 * 30, 24 * 365 * 20)
+                .default(d.validityHours)
+                .describe(`validity of ${what}, hours (720..175200, 30 days to 20 years); longer than the certificates it signs`),
+            earlyRenewalHours: int(24, 24 * 365 * 5)
+                .default(d.earlyRenewalHours)
+                .describe(`hours before expiry from which \`pulumi up\` re-issues ${what} and with it every certificate it signed (24..43800); below validityHours`),
+        })
+        .strict()
+        .default({})
+        .describe(`lifetime of ${what}`);
+
+export const pkiSchema = z
+    .object({
+        rootCa: caValidity("the world's root CA, which signs the regions' intermediate CAs", { validityHours: 24 * 365 * 5, earlyRenewalHours: 24 * 180 }),
+        regionCa: caValidity("each region's intermediate CA (signs its server certificates) and client CA (signs its data centers' and operators' client certificates)", {
+            validityHours: 24 * 365 * 2,
+            earlyRenewalHours: 24 * 60,
+        }),
+    })
+    .strict();
+
+/** A namespace's ResourceQuota: the most its pods may take together from their cluster. */
+export const dataCenterQuotaSchema = z
+    .object({
+        requestsCpu: quantity.default("200").describe("CPU the data center's pods may request together (ResourceQuota `requests.cpu`)"),
+        requestsMemory: quantity.default("400Gi").describe("memory the data center's pods may request together (`requests.memory`)"),
+        limitsMemory: quantity.default("800Gi").describe("memory limits of the data center's pods together (`limits.memory`)"),
+        pods: int(1, 100000).default(2000).describe("pods the data center's namespace may hold (`pods`, 1..100000); above every grid's maxReplicas together"),
+    })
+    .strict();
+
+export const controlPlaneQuotaSchema = z
+    .object({
+        requestsCpu: quantity.default("16").describe("CPU the region's control-plane pods (Consul) may request together (ResourceQuota `requests.cpu`)"),
+        requestsMemory: quantity.default("32Gi").describe("memory the control-plane pods may request together (`requests.memory`)"),
+        limitsMemory: quantity.default("64Gi").describe("memory limits of the control-plane pods together (`limits.memory`)"),
+        persistentVolumeClaims: int(1, 1000).default(20).describe("volume claims of the control-plane namespace (`persistentvolumeclaims`); at least one per Consul server"),
+        requestsStorage: z
+            .string()
+            .regex(/^\d+Gi$/, { message: "must be a whole number of Gi, such as 500Gi" })
+            .default("500Gi")
+            .describe("storage the control-plane claims may request together (`requests.storage`), whole Gi; at least consul.replicas x consul.volumeSize"),
+    })
+    .strict();
+
 /** A node pool's autoscaling bounds; each pool has its own defaults. */
 const nodePool = (what: string, d: { minNodes: number; maxNodes: number }) =>
     z
@@ -169,12 +218,16 @@ const gridCommon = (what: string, d: { replicas: number; minReplicas: number; ma
         .default({})
         .describe(`autoscaling bounds of ${what}'s node pool, in the data center's zone`),
     machineType: z.string().min(1).optional().describe(`machine type of ${what}'s nodes; default: defaults.machineTypes of the region's cloud`),
+    scalerIntervalSeconds: int(5, 300)
+        .default(15)
+        .describe(`seconds between two decisions of ${what}'s scaler (5..300, what the scaler agent accepts): shorter reacts sooner and reads the Kubernetes and Monitoring APIs more often`),
     resources: resources(`${what}'s app container`, d.resources),
 });
 
 export const warmPoolSchema = z
     .object({
         ...gridCommon("the warm pool", { replicas: 8, minReplicas: 4, maxReplicas: 80, resources: { cpu: "250m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" } }),
+        brokerReplicas: int(1, 10).default(2).describe("broker pods of the data center (1..10): with two, sites keep being served while one is rescheduled or rolled out"),
         recycleMinutes: int(5, 24 * 60).default(60).describe("minutes after which a pooled pod is recycled (5..1440), so no runtime lives on indefinitely"),
         availabilityThreshold: z
             .number()
@@ -212,6 +265,7 @@ export const dataCenterSchema = z
         zone: z.string().describe("the data center's zone (gcp) or availability zone (aws), inside its region's location; one data center per zone"),
         warmPool: override(warmPoolSchema, "defaults.dataCenter.warmPool", "this data center's warm pool"),
         jobGrid: override(jobGridSchema, "defaults.dataCenter.jobGrid", "this data center's job grid"),
+        namespaceQuota: override(dataCenterQuotaSchema, "defaults.dataCenter.namespaceQuota", "this data center's namespace quota"),
     })
     .strict();
 
@@ -226,6 +280,7 @@ export const regionSchema = z
         jobs: override(jobsSchema, "defaults.region.jobs", "this region's job queue"),
         certificates: override(certificatesSchema, "defaults.region.certificates", "this region's leaf certificates"),
         systemPool: override(nodePoolSchema, "defaults.region.systemPool", "this region's data-plane system pool"),
+        controlPlaneQuota: override(controlPlaneQuotaSchema, "defaults.region.controlPlaneQuota", "this region's control-plane namespace quota"),
         warmPool: override(warmPoolSchema, "defaults.dataCenter.warmPool", "the warm pools of all this region's data centers"),
         jobGrid: override(jobGridSchema, "defaults.dataCenter.jobGrid", "the job grids of all this region's data centers"),
         dataCenters: z.record(dataCenterName, dataCenterSchema.describe("one data center: a zone of the region's data-plane cluster with its warm pool and job grid")).describe("the region's data centers by name (2..10 of a-z0-9; unique across the world), at least one"),
@@ -327,9 +382,13 @@ export const worldSchema = z
             .object({
                 location: z.string().describe("GCP region of the global tier's cluster"),
                 cidr: cidr.describe("the global tier's network, a /12../16 block; no overlap with any other tier"),
+                systemPool: nodePool("the global cluster's system pool (GKE: per zone of the cluster's three default zones)", { minNodes: 1, maxNodes: 3 })
+                    .default({})
+                    .describe("the global cluster's system pool (dispatcher, add-ons)"),
             })
             .strict()
             .describe("the global tier: the world network, the global cluster, the root CA, the DNS zone, the dispatcher"),
+        pki: pkiSchema.default({}).describe("lifetimes of the certificate authorities (leaf certificates: defaults.region.certificates)"),
         defaults: z
             .object({
                 machineTypes: z
@@ -345,6 +404,7 @@ export const worldSchema = z
                         consul: consulSchema.default({}).describe("every region's Consul servers (a StatefulSet in the continental cluster)"),
                         jobs: jobsSchema.default({}).describe("every region's job queue (Pub/Sub topic, grid subscription, dead-letter topic and alerts)"),
                         certificates: certificatesSchema.default({}).describe("every region's leaf certificates"),
+                        controlPlaneQuota: controlPlaneQuotaSchema.default({}).describe("every region's control-plane namespace quota, in the continental cluster"),
                         systemPool: nodePool("the region's data-plane system pool (GKE: per zone of the cluster's three default zones; EKS: in total)", { minNodes: 2, maxNodes: 5 })
                             .default({})
                             .describe("every region's data-plane system pool (scalers, brokers, add-ons)"),
@@ -356,6 +416,7 @@ export const worldSchema = z
                     .object({
                         warmPool: warmPoolSchema.default({}).describe("every data center's warm pool: pre-started sandboxed runtime pods a broker hands to sites"),
                         jobGrid: jobGridSchema.default({}).describe("every data center's job grid: sandboxed pods that run jobs pulled from the region's queue"),
+                        namespaceQuota: dataCenterQuotaSchema.default({}).describe("every data center's namespace quota, in the region's data-plane cluster: a runaway grid cannot take the whole cluster"),
                     })
                     .strict()
                     .default({})
@@ -376,6 +437,7 @@ export type ConsulSettings = z.infer<typeof consulSchema>;
 export type JobsSettings = z.infer<typeof jobsSchema>;
 export type CertificateSettings = z.infer<typeof certificatesSchema>;
 export type NodePoolSettings = z.infer<typeof nodePoolSchema>;
+export type PkiSettings = z.infer<typeof pkiSchema>;
 export type ResourceSettings = z.infer<typeof resourcesSchema>;
 export type WarmPoolSettings = z.infer<typeof warmPoolSchema> & { machineType: string };
 export type JobGridSettings = z.infer<typeof jobGridSchema> & { machineType: string };
