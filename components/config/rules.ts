@@ -5,6 +5,7 @@ import type { RawContinent, RawDataCenter, RawRegion, RawWorld } from "./schema"
 import { resolveWorld, type Cloud, type DataCenter, type Region, type World } from "./model";
 import { EKS_SERVICE_CIDR, EKS_VERSIONS } from "../clusters/eks-versions";
 import { continentSystemPool } from "../tiers/continent-system-pool";
+import { CONSUL_MIN_SERVERS, consulQuorumProblem } from "../../policies/rules/consul-quorum";
 
 export interface ConfigIssue {
     path: string;
@@ -277,13 +278,15 @@ export const continentSystemPoolFits: Rule = (ctx) => {
     }
 };
 
-/** Consul servers form a quorum: an odd count (Raft needs a majority), in prod at least 3. */
+/** Consul servers form a quorum: an odd count (Raft needs a majority), at least the environment's minimum (policies/rules/consul-quorum.ts). */
 export const consulQuorum: Rule = (ctx) => {
-    const prod = ctx.raw.environment === "prod";
+    const env = ctx.raw.environment;
+    const min = CONSUL_MIN_SERVERS[env];
     for (const at of regionsOf(ctx)) {
         const { replicas } = at.region.consul;
-        if (replicas % 2 === 0) ctx.add(regionSource(at, "consul", "replicas"), `${replicas} is even; Consul needs an odd number of servers for quorum`);
-        else if (prod && replicas < 3) ctx.add(regionSource(at, "consul", "replicas"), `${replicas} is below 3; prod needs at least 3 Consul servers`);
+        const problem = consulQuorumProblem(replicas, min);
+        if (problem === "even") ctx.add(regionSource(at, "consul", "replicas"), `${replicas} is even; Consul needs an odd number of servers for quorum`);
+        if (problem === "too few") ctx.add(regionSource(at, "consul", "replicas"), `${replicas} is below ${min}; ${env} needs at least ${min} Consul servers`);
     }
 };
 
