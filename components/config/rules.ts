@@ -401,8 +401,8 @@ export const gridBounds: Rule = (ctx) => {
 };
 
 /**
- * The supervisor acks after the job ends (no lease extension): the ack deadline must cover the soft
- * limit plus the grace to stop the job and ack, or Pub/Sub redelivers a running job.
+ * The ack deadline covers the soft limit plus the grace the supervisor needs to stop the job and
+ * ack: a running job is not redelivered even when the supervisor's lease extensions do not arrive.
  */
 export const ackDeadlineCoversSoftLimit: Rule = (ctx) => {
     for (const at of dataCentersOf(ctx)) {

@@ -120,7 +120,7 @@ export const jobsSchema = z
     .object({
         ackDeadlineSeconds: int(10, 600)
             .default(360)
-            .describe("ack deadline of the grid subscription, seconds (10..600, Pub/Sub's bounds); the supervisor acks when the job ends, so it must cover jobGrid.softTimeLimitSeconds + 30s"),
+            .describe("ack deadline of the grid subscription, seconds (10..600, Pub/Sub's bounds); at least jobGrid.softTimeLimitSeconds + 30s, so a running job is not redelivered even when a lease extension is lost"),
         maxDeliveryAttempts: int(5, 100).default(10).describe("deliveries of one job before Pub/Sub forwards it to the dead-letter topic (5..100, Pub/Sub's bounds)"),
         minBackoffSeconds: int(0, 600).default(10).describe("retry policy's shortest wait before a nacked or expired job is redelivered, seconds (0..600); at most maxBackoffSeconds"),
         maxBackoffSeconds: int(0, 600).default(600).describe("retry policy's longest wait between redeliveries, seconds (0..600, Pub/Sub's bounds)"),
