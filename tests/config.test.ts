@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { parseWorld, WorldConfigError } from "../components/config/load";
 import { allDataCenters, allRegions } from "../components/config/model";
+import { worldSchema } from "../components/config/schema";
 import { programResources, runStack } from "../engine/run";
 import { configProblems, setPath, worldOf } from "./support/world-variants";
 
@@ -18,46 +19,73 @@ describe("world config", () => {
         for (const stack of ["staging", "prod"] as const) assert.deepEqual(problems(worldOf(stack)), []);
     });
 
-    it("staging has eu on gcp, na on aws, >= 3 regions with 1-2 data centers each", () => {
+    // What each stack file is for; values that are only settings (sizes, timeouts) are not asserted here.
+    it("staging: eu on gcp and na on aws, >= 3 regions with 1-2 data centers each, nothing protected", () => {
         const w = parseWorld(worldOf("staging"));
+        assert.equal(w.environment, "staging");
         assert.deepEqual(w.continents.map((c) => [c.name, c.cloud]), [["eu", "gcp"], ["na", "aws"]]);
         assert.ok(allRegions(w).length >= 3);
         for (const r of allRegions(w)) assert.ok(r.dataCenters.length >= 1 && r.dataCenters.length <= 2, r.name);
+        assert.ok(allRegions(w).every((r) => !r.protect));
     });
 
-    it("prod runs six regions on >= 3 continents (one on aws) with 2-3 data centers each", () => {
+    it("prod: six regions on >= 3 continents across both clouds, 2-3 data centers each, every region protected", () => {
         const w = parseWorld(worldOf("prod"));
+        assert.equal(w.environment, "prod");
         assert.ok(w.continents.length >= 3);
-        assert.ok(w.continents.some((c) => c.cloud === "aws"));
+        assert.deepEqual([...new Set(w.continents.map((c) => c.cloud))].sort(), ["aws", "gcp"]);
         assert.deepEqual(allRegions(w).map((r) => r.name).sort(), ["fra", "par", "sfo", "sin", "tyo", "was"]);
         for (const r of allRegions(w)) assert.ok(r.dataCenters.length >= 2 && r.dataCenters.length <= 3, r.name);
+        assert.ok(allRegions(w).every((r) => r.protect));
     });
 
-    it("deep-merges defaults < region < data center", () => {
-        const w = parseWorld(worldOf("prod"));
-        const region = (n: string) => allRegions(w).find((r) => r.name === n)!;
-        const dc = (n: string) => allDataCenters(w).find((d) => d.name === n)!;
-        // region override of one field keeps the other defaults of the same block
-        assert.equal(region("fra").consul.replicas, 5);
-        assert.equal(region("fra").consul.volumeSize, "20Gi");
-        assert.equal(region("par").consul.replicas, 3);
-        assert.equal(region("tyo").jobs.startSlaSeconds, 90);
-        assert.equal(region("tyo").jobs.ackDeadlineSeconds, 360);
-        // region-level grid override reaches its data centers; a data center override wins
-        assert.equal(dc("sfo1").warmPool.recycleMinutes, 45);
-        assert.equal(dc("sfo2").warmPool.recycleMinutes, 45);
-        assert.equal(dc("sfo2").warmPool.replicas, 12);
-        assert.equal(dc("sfo1").warmPool.replicas, 8);
-        assert.equal(dc("fra1").warmPool.recycleMinutes, 60);
+    it("deep-merges schema defaults < defaults < region < data center", () => {
+        const w = worldOf("staging");
+        setPath(w, "defaults.region.consul", { volumeSize: "30Gi" });
+        setPath(w, "continents.eu.regions.fra.consul", { replicas: 5 });
+        setPath(w, "continents.eu.regions.fra.jobs", { startSlaSeconds: 90 });
+        setPath(w, "defaults.dataCenter.warmPool", { replicas: 6 });
+        setPath(w, "continents.na.regions.was.warmPool", { recycleMinutes: 45 });
+        setPath(w, "continents.na.regions.was.dataCenters.was2.warmPool", { replicas: 12 });
+        const parsed = parseWorld(w);
+        const region = (n: string) => allRegions(parsed).find((r) => r.name === n)!;
+        const dc = (n: string) => allDataCenters(parsed).find((d) => d.name === n)!;
+        const schema = worldSchema.parse({ ...w, defaults: undefined }).defaults;
+        // a region override of one field keeps the stack's and the schema's values of the same block
+        assert.deepEqual([region("fra").consul.replicas, region("fra").consul.volumeSize, region("fra").consul.storageClass], [5, "30Gi", schema.region.consul.storageClass]);
+        assert.deepEqual([region("was").consul.replicas, region("was").consul.volumeSize], [schema.region.consul.replicas, "30Gi"]);
+        assert.deepEqual([region("fra").jobs.startSlaSeconds, region("fra").jobs.ackDeadlineSeconds], [90, schema.region.jobs.ackDeadlineSeconds]);
+        // a region's grid override reaches all its data centers; a data center's own override wins
+        assert.deepEqual([dc("was1").warmPool.recycleMinutes, dc("was2").warmPool.recycleMinutes, dc("fra1").warmPool.recycleMinutes], [45, 45, schema.dataCenter.warmPool.recycleMinutes]);
+        assert.deepEqual([dc("was1").warmPool.replicas, dc("was2").warmPool.replicas], [6, 12]);
         // machine types come from the region's cloud
-        assert.equal(dc("sfo1").warmPool.machineType, "m6i.2xlarge");
-        assert.equal(dc("fra1").jobGrid.machineType, "n2-standard-8");
-        // pubsub location defaults to the region's location on gcp
-        assert.equal(region("fra").pubsubLocation, "europe-west3");
-        assert.equal(region("was").pubsubLocation, "us-east4");
-        // prod protects, staging does not
-        assert.ok(allRegions(w).every((r) => r.protect));
-        assert.ok(allRegions(parseWorld(worldOf("staging"))).every((r) => !r.protect));
+        assert.equal(dc("was1").warmPool.machineType, schema.machineTypes.aws.warmPool);
+        assert.equal(dc("fra1").jobGrid.machineType, schema.machineTypes.gcp.jobGrid);
+        // the Pub/Sub location defaults to the region's location on gcp; aws names it
+        assert.equal(region("fra").pubsubLocation, region("fra").location);
+        assert.equal(region("was").pubsubLocation, w.continents.na.regions.was.pubsubLocation);
+    });
+
+    it("fills every key a stack file leaves out from the schema's defaults", () => {
+        const w = worldOf("staging");
+        delete w.defaults;
+        const was = allRegions(parseWorld(w)).find((r) => r.name === "was")!;
+        assert.deepEqual(was.consul, { replicas: 3, volumeSize: "20Gi", storageClass: "consul-retain", resources: { cpu: "500m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" } });
+        assert.deepEqual(allDataCenters(parseWorld(w)).find((d) => d.name === "was1")!.jobGrid.nodes, { minNodes: 1, maxNodes: 10 });
+    });
+
+    it("merges a nested override over the stack's defaults, not over the schema's", () => {
+        const w = worldOf("staging");
+        setPath(w, "defaults.region.consul.resources", { memory: "768Mi" });
+        setPath(w, "continents.eu.regions.fra.consul", { resources: { cpu: "1" } });
+        setPath(w, "defaults.dataCenter.jobGrid.nodes", { maxNodes: 6 });
+        setPath(w, "continents.eu.regions.fra.dataCenters.fra1.jobGrid", { nodes: { minNodes: 2 } });
+        const parsed = parseWorld(w);
+        const region = (n: string) => allRegions(parsed).find((r) => r.name === n)!;
+        assert.deepEqual(region("fra").consul.resources, { cpu: "1", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" });
+        assert.deepEqual(region("par").consul.resources, { cpu: "500m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" });
+        assert.deepEqual(allDataCenters(parsed).find((d) => d.name === "fra1")!.jobGrid.nodes, { minNodes: 2, maxNodes: 6 });
+        assert.deepEqual(allDataCenters(parsed).find((d) => d.name === "fra2")!.jobGrid.nodes, { minNodes: 1, maxNodes: 6 });
     });
 
     it("sorts entries by name so YAML order does not matter", () => {

@@ -161,7 +161,7 @@ describe("agent images", () => {
             it("stack file pins no agent image: every agent is built, no digest is written by hand", () => {
                 const text = readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8");
                 assert.doesNotMatch(text, /@sha256:/);
-                const images = (parse(text) as Obj).config["globalgrid:world"].images as Obj;
+                const images = ((parse(text) as Obj).config["globalgrid:world"].images ?? {}) as Obj;
                 assert.equal(images.agents, undefined);
                 for (const key of AGENT_KEYS) assert.equal(images[key], undefined, `images.${key}`);
             });

@@ -9,7 +9,7 @@ import type { RecordedResource } from "../engine/recorder";
 import { programResources, runStack } from "../engine/run";
 import { loadWorldDocument } from "../engine/stack-config";
 import { STACKS, stackGraph } from "./support/stacks";
-import { configProblems } from "./support/world-variants";
+import { configProblems, setPath } from "./support/world-variants";
 
 const T = {
     queue: "globalgrid:messaging:JobQueue",
@@ -292,7 +292,7 @@ describe("job queue", () => {
             for (const where of ["defaults.region.jobs", "continents.na.regions.was.jobs"]) {
                 it(`rejects ${field} = ${value} at ${where}.${field}`, () => {
                     const raw = staging();
-                    if (where.startsWith("defaults")) raw.defaults.region.jobs[field] = value;
+                    if (where.startsWith("defaults")) setPath(raw, `${where}.${field}`, value);
                     else raw.continents.na.regions.was.jobs = { [field]: value };
                     assert.deepEqual(issuesOf(raw), [{ path: `${where}.${field}`, message }]);
                 });
@@ -307,7 +307,7 @@ describe("job queue", () => {
 
         it("rejects dead letters kept for less time than the jobs", () => {
             const raw = staging();
-            raw.defaults.region.jobs.deadLetterRetentionSeconds = 3600;
+            setPath(raw, "defaults.region.jobs.deadLetterRetentionSeconds", 3600);
             const issues = issuesOf(raw);
             assert.equal(issues.length, 1);
             assert.equal(issues[0].path, "defaults.region.jobs.deadLetterRetentionSeconds");
@@ -328,7 +328,7 @@ describe("job queue", () => {
 
         it("accepts an ack deadline of exactly the soft limit plus the grace", () => {
             const raw = staging();
-            raw.defaults.region.jobs.ackDeadlineSeconds = 300 + ACK_GRACE_SECONDS;
+            setPath(raw, "defaults.region.jobs.ackDeadlineSeconds", 300 + ACK_GRACE_SECONDS);
             assert.deepEqual(issuesOf(raw), []);
             const fra = allRegions(parseWorld(raw)).find((r: Region) => r.name === "fra");
             assert.equal(fra?.jobs.ackDeadlineSeconds, 330);

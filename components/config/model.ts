@@ -1,11 +1,12 @@
-import { DEFAULT_GVISOR_RELEASE, DEFAULT_KUBERNETES_VERSION } from "../clusters/eks-versions";
 import type {
     CertificateSettings,
     ConsulSettings,
     JobGridSettings,
     JobsSettings,
     NodePoolSettings,
+    PkiSettings,
     RawWorld,
+    Sparse,
     WarmPoolSettings,
 } from "./schema";
 
@@ -22,7 +23,9 @@ export interface World {
     images: RawWorld["images"];
     alertEmails: string[];
     adminCidrs: string[];
-    global: { location: string; cidr: string; systemMachineType: string };
+    global: { location: string; cidr: string; systemMachineType: string; systemPool: NodePoolSettings };
+    /** lifetimes of the root CA and of each region's intermediate and client CAs */
+    pki: PkiSettings;
     continents: Continent[];
 }
 
@@ -63,6 +66,8 @@ export interface Region {
     jobs: JobsSettings;
     certificates: CertificateSettings;
     systemPool: NodePoolSettings & { machineType: string };
+    /** the control-plane namespace's ResourceQuota `spec.hard` */
+    controlPlaneQuota: Record<string, string>;
     dataCenters: DataCenter[];
 }
 
@@ -74,10 +79,12 @@ export interface DataCenter {
     zone: string;
     warmPool: WarmPoolSettings;
     jobGrid: JobGridSettings;
+    /** the data center namespace's ResourceQuota `spec.hard` */
+    namespaceQuota: Record<string, string>;
 }
 
 /** Deep merge of plain objects; arrays and scalars from later layers replace earlier ones. */
-export function deepMerge<T>(...layers: (Partial<T> | undefined)[]): T {
+export function deepMerge<T>(...layers: (Sparse<T> | undefined)[]): T {
     const out: Record<string, unknown> = {};
     for (const layer of layers) {
         if (!layer) continue;
@@ -94,6 +101,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+type DataCenterQuota = RawWorld["defaults"]["dataCenter"]["namespaceQuota"];
+type ControlPlaneQuota = RawWorld["defaults"]["region"]["controlPlaneQuota"];
+
+/** ResourceQuota `spec.hard` of a data center's namespace. */
+const dataCenterHard = (q: DataCenterQuota): Record<string, string> => ({ "requests.cpu": q.requestsCpu, "requests.memory": q.requestsMemory, "limits.memory": q.limitsMemory, pods: String(q.pods) });
+
+/** ResourceQuota `spec.hard` of a region's control-plane namespace. */
+const controlPlaneHard = (q: ControlPlaneQuota): Record<string, string> => ({
+    "requests.cpu": q.requestsCpu,
+    "requests.memory": q.requestsMemory,
+    "limits.memory": q.limitsMemory,
+    persistentvolumeclaims: String(q.persistentVolumeClaims),
+    "requests.storage": q.requestsStorage,
+});
+
 const byName = <T>(rec: Record<string, T>): [string, T][] => Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Turns a shape-valid raw world into effective definitions. Pure; no validation beyond the schema. */
@@ -108,8 +130,8 @@ export function resolveWorld(raw: RawWorld): World {
             accountId: raw.aws.accountId,
             deployerRoleArn: raw.aws.deployerRoleArn,
             breakGlassRoleArn: raw.aws.breakGlassRoleArn,
-            kubernetesVersion: raw.aws.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION,
-            gvisorRelease: raw.aws.gvisorRelease ?? DEFAULT_GVISOR_RELEASE,
+            kubernetesVersion: raw.aws.kubernetesVersion,
+            gvisorRelease: raw.aws.gvisorRelease,
             natGatewayPerZone: raw.aws.natGatewayPerZone ?? prod,
         },
         domain: raw.dns.domain,
@@ -117,6 +139,7 @@ export function resolveWorld(raw: RawWorld): World {
         alertEmails: [...raw.alerts.emails],
         adminCidrs: [...raw.adminCidrs],
         global: { ...raw.global, systemMachineType: d.machineTypes.gcp.system },
+        pki: raw.pki,
         continents: byName(raw.continents).map(([cName, c]) => ({
             name: cName,
             cloud: c.cloud,
@@ -127,7 +150,7 @@ export function resolveWorld(raw: RawWorld): World {
             systemPool: { ...c.systemPool },
             regions: byName(c.regions).map(([rName, r]): Region => {
                 const machines = d.machineTypes[c.cloud];
-                const decommission = r.decommission ?? false;
+                const decommission = r.decommission;
                 return {
                     name: rName,
                     continent: cName,
@@ -142,6 +165,7 @@ export function resolveWorld(raw: RawWorld): World {
                     jobs: deepMerge<JobsSettings>(d.region.jobs, r.jobs),
                     certificates: deepMerge<CertificateSettings>(d.region.certificates, r.certificates),
                     systemPool: { ...deepMerge<NodePoolSettings>(d.region.systemPool, r.systemPool), machineType: machines.system },
+                    controlPlaneQuota: controlPlaneHard(deepMerge<ControlPlaneQuota>(d.region.controlPlaneQuota, r.controlPlaneQuota)),
                     dataCenters: byName(r.dataCenters).map(([dcName, dc]) => ({
                         name: dcName,
                         region: rName,
@@ -150,6 +174,7 @@ export function resolveWorld(raw: RawWorld): World {
                         zone: dc.zone,
                         warmPool: deepMerge<WarmPoolSettings>({ machineType: machines.warmPool }, d.dataCenter.warmPool, r.warmPool, dc.warmPool),
                         jobGrid: deepMerge<JobGridSettings>({ machineType: machines.jobGrid }, d.dataCenter.jobGrid, r.jobGrid, dc.jobGrid),
+                        namespaceQuota: dataCenterHard(deepMerge<DataCenterQuota>(d.dataCenter.namespaceQuota, dc.namespaceQuota)),
                     })),
                 };
             }),

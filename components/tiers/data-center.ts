@@ -62,12 +62,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.namespace = restrictedNamespace(`${dc.name}-ns`, {
             namespace: nsName,
             labels: k8sLabels(nsName, "data-center", this.placement),
-            quota: {
-                "requests.cpu": "200",
-                "requests.memory": "400Gi",
-                "limits.memory": "800Gi",
-                pods: "2000",
-            },
+            quota: dc.namespaceQuota,
             provider: regionTier.provider,
             parent: this,
         });

@@ -17,10 +17,8 @@ export interface GlobalTierArgs {
 }
 
 /** the global cluster's system pool, per zone of its (default three) zones */
-const GLOBAL_SYSTEM_POOL = { minNodes: 1, maxNodes: 3 };
 /** Untagged versions (left by interrupted pushes) are deleted after 14 days; tagged builds are kept. */
 const REGISTRY_UNTAGGED_RETENTION = `${14 * 24 * 3600}s`;
-const ROOT_VALIDITY = { validityHours: 24 * 365 * 5, earlyRenewalHours: 24 * 180 };
 
 /**
  * The global tier: the world VPC network, the global GKE cluster, the root CA, the Cloud DNS zone,
@@ -85,19 +83,19 @@ export class GlobalTier extends pulumi.ComponentResource {
                 network: this.network.id,
                 cidr: world.global.cidr,
                 adminCidrs: world.adminCidrs,
-                systemPool: { machineType: world.global.systemMachineType, ...GLOBAL_SYSTEM_POOL },
+                systemPool: { machineType: world.global.systemMachineType, ...world.global.systemPool },
                 labels,
                 protect: prod,
                 nodeServiceAccountId: names.nodeServiceAccount(names.globalCluster()),
                 registry: this.registry,
                 apis: this.apis,
                 // one upgrade surge node per zone
-                maxNodes: (GLOBAL_SYSTEM_POOL.maxNodes + 1) * GKE_DEFAULT_NODE_ZONES,
+                maxNodes: (world.global.systemPool.maxNodes + 1) * GKE_DEFAULT_NODE_ZONES,
             },
             this,
         );
         // Replacing the root would re-issue every certificate of the world at once: protect it in prod.
-        this.rootCa = createRootCa("root-ca", ROOT_VALIDITY, { parent: this, protect: prod });
+        this.rootCa = createRootCa("root-ca", world.pki.rootCa, { parent: this, protect: prod });
         this.dnsZone = new gcp.dns.ManagedZone(
             "dns-zone",
             {

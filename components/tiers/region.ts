@@ -29,7 +29,6 @@ export interface RegionTierArgs {
 /** The region's data-plane cluster, whichever cloud it is on. */
 export type DataPlaneCluster = { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster; awsProvider: aws.Provider };
 
-const INTERMEDIATE_VALIDITY = { validityHours: 24 * 365 * 2, earlyRenewalHours: 24 * 60 };
 
 /**
  * A region: its control-plane namespace in the continental cluster, its intermediate CA, and its
@@ -78,18 +77,18 @@ export class RegionTier extends pulumi.ComponentResource {
         this.namespace = restrictedNamespace(`${region.name}-cp`, {
             namespace: cpName,
             labels: k8sLabels(cpName, "control-plane", this.placement),
-            quota: { "requests.cpu": "16", "requests.memory": "32Gi", "limits.memory": "64Gi", persistentvolumeclaims: "20", "requests.storage": "500Gi" },
+            quota: region.controlPlaneQuota,
             provider: args.continent.provider,
             parent: this,
         });
 
         this.intermediateCa = createSignedCert(
             `${region.name}-intermediate-ca`,
-            { ca: args.global.rootCa, commonName: `globalgrid ${region.name} intermediate CA`, usage: "ca", ...INTERMEDIATE_VALIDITY },
+            { ca: args.global.rootCa, commonName: `globalgrid ${region.name} intermediate CA`, usage: "ca", ...world.pki.regionCa },
             child,
         );
         this.serverCaBundle = pulumi.all([this.intermediateCa.certPem, args.global.rootCa.certPem]).apply(([i, r]) => `${i.trimEnd()}\n${r.trimEnd()}\n`);
-        this.clientCa = createRootCa(`${region.name}-client-ca`, INTERMEDIATE_VALIDITY, { parent: this, protect: region.protect }, `globalgrid ${region.name} client CA`);
+        this.clientCa = createRootCa(`${region.name}-client-ca`, world.pki.regionCa, { parent: this, protect: region.protect }, `globalgrid ${region.name} client CA`);
 
         this.images = args.global.images.forRegion(region);
         const clusterName = names.regionCluster(region.name);

@@ -46,6 +46,8 @@ export interface BrokerArgs extends PlacedWorkloadArgs {
     runtimePods: Record<string, string>;
     /** pods (pooled or serving a site) are deleted once older than this */
     recycleMinutes: number;
+    /** broker pods (defaults.dataCenter.warmPool.brokerReplicas) */
+    replicas: number;
     runtimePort: number;
     consulService: string;
     image: pulumi.Input<string>;
@@ -107,7 +109,7 @@ export class Broker extends pulumi.ComponentResource {
             {
                 metadata: meta,
                 spec: {
-                    replicas: 2,
+                    replicas: args.replicas,
                     selector: { matchLabels: this.selector },
                     template: {
                         metadata: { labels: { ...labels, ...this.selector } },

@@ -169,6 +169,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 namespace,
                 target: JOB_GRID,
                 minReplicas: settings.minReplicas,
+                intervalSeconds: settings.scalerIntervalSeconds,
                 maxReplicas: settings.maxReplicas,
                 policy: { kind: "backlog", backlogPerPod: settings.backlogPerPod, lookAheadSeconds: settings.lookAheadSeconds, startSlaSeconds: region.jobs.startSlaSeconds, subscription: args.subscription.id },
                 // reads the subscription's backlog metric from Cloud Monitoring

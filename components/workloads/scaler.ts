@@ -27,6 +27,8 @@ export interface ScalerArgs extends PlacedWorkloadArgs {
     target: string;
     minReplicas: number;
     maxReplicas: number;
+    /** seconds between two decisions (the grid's scalerIntervalSeconds) */
+    intervalSeconds: number;
     policy: ScalingPolicy;
     /** the Consul service whose instances the scaler counts */
     consulService: string;
@@ -80,7 +82,7 @@ export class Scaler extends pulumi.ComponentResource {
                 maxReplicas: args.maxReplicas,
                 policy,
                 consulService: args.consulService,
-                intervalSeconds: 15,
+                intervalSeconds: args.intervalSeconds,
                 scaleDownStabilizationSeconds: SCALE_DOWN_STABILIZATION_SECONDS,
                 ...(args.google ? { monitoringProject: args.google.project } : {}),
                 metricsPort: AGENT_METRICS_PORT,

@@ -97,6 +97,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 detachedValue: WARM_DETACHED,
                 runtimePods,
                 recycleMinutes: settings.recycleMinutes,
+                replicas: settings.brokerReplicas,
                 runtimePort: RUNTIME_PORT,
                 consulService,
                 consul: args.consul,
@@ -116,6 +117,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 namespace,
                 target: WARM_POOL,
                 minReplicas: settings.minReplicas,
+                intervalSeconds: settings.scalerIntervalSeconds,
                 maxReplicas: settings.maxReplicas,
                 policy: {
                     kind: "availability",

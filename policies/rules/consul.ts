@@ -1,4 +1,5 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { CONSUL_MIN_SERVERS, consulQuorumProblem } from "./consul-quorum";
 import { parseImage } from "./images";
 import { clusterOf } from "./untrusted";
 import { containers, describe, K8S_WORKLOADS, namespaceOf, ofType, podTemplate, selects, type Props } from "./util";
@@ -24,10 +25,10 @@ export const consulReplicas: ResourceValidationPolicy = {
     description: "Consul servers run an odd number of replicas, at least three, so the Raft quorum survives a lost server.",
     enforcementLevel: "mandatory",
     remediationSteps: "Set `consul.replicas` of the region in the stack file to 3, 5 or 7.",
-    configSchema: { properties: { minReplicas: { type: "integer", minimum: 1, default: 3, description: "smallest allowed Consul server count" } } },
+    configSchema: { properties: { minReplicas: { type: "integer", minimum: 1, default: CONSUL_MIN_SERVERS.prod, description: "smallest allowed Consul server count (staging: CONSUL_MIN_SERVERS.staging)" } } },
     validateResource: consulOnly((props, report, cfg) => {
         const replicas = props.spec?.replicas ?? 1;
-        if (replicas < cfg.minReplicas || replicas % 2 === 0) report(`Consul runs ${replicas} server replicas; use an odd number >= ${cfg.minReplicas}`);
+        if (consulQuorumProblem(replicas, cfg.minReplicas)) report(`Consul runs ${replicas} server replicas; use an odd number >= ${cfg.minReplicas}`);
     }),
 };
 
