@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
+import * as net from "node:net";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { createLogger, createRegistry, kubeClients } from "../../common/src";
@@ -9,6 +10,18 @@ import { Supervisor, type SupervisorOutcome } from "../src/supervisor";
 import { Harness, NS, POOL } from "./harness";
 
 const MAIN = path.join(__dirname, "..", "src", "main.ts");
+
+/** A port the OS just handed out and released: a random pick can collide with another test's server. */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.once("error", reject);
+        s.listen(0, "0.0.0.0", () => {
+            const { port } = s.address() as net.AddressInfo;
+            s.close(() => resolve(port));
+        });
+    });
+}
 
 /**
  * The supervisor process (src/main.ts, its real entry point) is SIGKILLed at each step of a job;
@@ -20,6 +33,8 @@ describe("job supervisor killed at every step", function () {
     this.timeout(90_000);
     let h: Harness;
     let child: ChildProcess | undefined;
+    /** children this test killed on purpose (any other exit before the kill point fails the test) */
+    const killing = new Set<ChildProcess>();
 
     beforeEach(async () => {
         h = await Harness.start();
@@ -29,9 +44,9 @@ describe("job supervisor killed at every step", function () {
         await h.close();
     });
 
-    function startChild(pod: string): { exited: Promise<number | null> } {
+    async function startChild(pod: string): Promise<{ exited: Promise<number | null> }> {
         const url = new URL(h.kube.url);
-        child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, `--config=${h.configFile({ metricsPort: 20000 + Math.floor(Math.random() * 20000) })}`], {
+        child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, `--config=${h.configFile({ metricsPort: await freePort() })}`], {
             env: { ...process.env, POD_NAME: pod, KUBE_API_MOUNT: h.mountDir, KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port, TS_NODE_TRANSPILE_ONLY: "true" },
             stdio: ["ignore", "ignore", "inherit"],
         });
@@ -39,9 +54,20 @@ describe("job supervisor killed at every step", function () {
         return { exited: new Promise((resolve) => c.once("exit", (code) => resolve(code))) };
     }
 
+    /** Waits for the kill point; fails at once, instead of at the test's timeout, if the child dies on its own first. */
+    async function reached(point: Promise<void>, started: { exited: Promise<number | null> }): Promise<void> {
+        const c = child!;
+        const died = started.exited.then((code) => {
+            if (!killing.has(c)) throw new Error(`the supervisor exited (code ${code}) before the kill point; its log is above`);
+            return point;
+        });
+        await Promise.race([point, died]);
+    }
+
     async function kill(): Promise<void> {
         const c = child!;
         if (c.exitCode !== null || c.signalCode !== null) return;
+        killing.add(c);
         const gone = new Promise((r) => c.once("exit", r));
         c.kill("SIGKILL");
         await gone;
@@ -80,8 +106,7 @@ describe("job supervisor killed at every step", function () {
                 return { status: 503, body: { kind: "Status", status: "Failure", code: 503 } };
             };
         });
-        startChild(pod);
-        await killed;
+        await reached(killed, await startChild(pod));
         h.kube.intercept = undefined;
         assert.equal(h.kube.getPod(NS, pod)?.metadata.labels?.[POOL], "jobs");
         assert.deepEqual(h.pubsub.acked, []);
@@ -103,13 +128,12 @@ describe("job supervisor killed at every step", function () {
                 return Promise.resolve({ status: 200, body: { status: "succeeded", jobId: job.jobId, durationMs: 1 } });
             };
         });
-        startChild(pod);
-        await killed;
+        await reached(killed, await startChild(pod));
         assert.equal(h.kube.getPod(NS, pod)?.metadata.labels?.[POOL], "running", "it was detached before the job ran");
         assert.deepEqual(h.pubsub.acked, []);
 
         // the kubelet restarts the supervisor container in the same, detached pod
-        const restarted = startChild(pod);
+        const restarted = await startChild(pod);
         assert.equal(await restarted.exited, 0);
         assert.equal(h.kube.getPod(NS, pod), undefined);
         assert.deepEqual(h.pubsub.acked, []);
@@ -129,8 +153,7 @@ describe("job supervisor killed at every step", function () {
                 return { code: grpc.status.UNAVAILABLE, details: "connection lost", message: "connection lost", name: "Error", metadata: new grpc.Metadata() };
             };
         });
-        startChild(h.poolPod());
-        await killed;
+        await reached(killed, await startChild(h.poolPod()));
         h.pubsub.intercept = undefined;
         assert.deepEqual(h.pubsub.acked, []);
         assert.equal(await takeOver(), "succeeded");
@@ -148,8 +171,7 @@ describe("job supervisor killed at every step", function () {
                 return undefined; // the server applies the ack; its answer goes to a dead process
             };
         });
-        startChild(h.poolPod());
-        await killed;
+        await reached(killed, await startChild(h.poolPod()));
         await new Promise((r) => setTimeout(r, 50));
         h.pubsub.intercept = undefined;
         assert.deepEqual(h.pubsub.acked, [id]);
