@@ -4,7 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import type { DataCenter, Region } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
-import type { DataPlaneCluster } from "../tiers/region";
+import type { DataPlaneCluster } from "./cluster";
 import { layout } from "../network/cidr";
 import type { ProjectApis } from "../project/services";
 import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke";
@@ -12,17 +12,11 @@ import { routeTableFor } from "./eks-network";
 import { discoveryTags, NODE_METADATA_OPTIONS, NODE_ROOT_VOLUME, nodeTemplateTags } from "./eks-nodes";
 import { EKS_AMI_TYPE } from "./eks-versions";
 import { gvisorUserData } from "./gvisor-user-data";
+import { GRID_POOLS, POOL_KEY, poolLabels, type GridPool } from "./pool-labels";
 
 /** GKE Sandbox: the only value the provider accepts for `sandboxConfig.type` (lowercase "gvisor" belongs to the deprecated `sandboxType`, removed in newer providers). */
 export const GKE_SANDBOX_TYPE = "GVISOR";
 
-export type GridPool = "warm-pool" | "job-grid";
-export const GRID_POOLS: GridPool[] = ["warm-pool", "job-grid"];
-
-/** The label and taint key that pins a grid to its pool; pods select and tolerate it. */
-export const POOL_KEY = "globalgrid.dev/pool";
-/** The node label a data center's pools carry; grids select it to stay in their data center. */
-export const DATACENTER_KEY = "globalgrid.dev/datacenter";
 
 export interface SandboxPool {
     name: pulumi.Output<string>;
@@ -42,9 +36,6 @@ export interface SandboxPoolsArgs {
     kubernetesVersion: string;
     gvisorRelease: string;
 }
-
-/** Node labels every sandboxed grid pool carries. */
-export const poolLabels = (pool: GridPool, dc: string): Record<string, string> => ({ [POOL_KEY]: pool, [DATACENTER_KEY]: dc, "globalgrid.dev/sandbox": "gvisor" });
 
 /** On aws each data center owns a private subnet in its zone, routed through the region's NAT. */
 function dataCenterSubnet(name: string, args: SandboxPoolsArgs, parent: pulumi.Resource): aws.ec2.Subnet {

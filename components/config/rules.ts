@@ -4,7 +4,7 @@ import { GKE_DEFAULT_NODE_ZONES, GKE_MAX_PODS_PER_NODE, gkeNodeCeiling } from ".
 import type { RawWorld, RawRegion } from "./schema";
 import { resolveWorld, type World } from "./model";
 import { EKS_SERVICE_CIDR, EKS_VERSIONS } from "../clusters/eks-versions";
-import { continentSystemPool } from "../tiers/continent-system-pool";
+import { continentSystemPool } from "../clusters/continent-system-pool";
 
 export interface ConfigIssue {
     path: string;

@@ -6,7 +6,7 @@ import * as gcp from "@pulumi/gcp";
 import type { Region, World } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
-import { awsProvider } from "../tiers/continent";
+import { awsProvider } from "../aws-provider";
 import { AGENT_KEYS, AGENTS, type AgentImageRefs, type AgentKey } from "./agents";
 import { ecrRepository } from "./ecr";
 import { artifactRegistryPath, hostOf, type EcrTarget } from "./registries";

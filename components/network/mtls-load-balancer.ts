@@ -28,7 +28,7 @@ export class MtlsLoadBalancer extends pulumi.ComponentResource {
         super("globalgrid:network:MtlsLoadBalancer", name, {}, opts);
         const { region, names } = args;
         this.host = names.controlPlaneHost(region.name);
-        this.cloud = args.continent.cloud;
+        this.cloud = args.cluster.cloud;
         this.serverCert = createSignedCert(
             `${region.name}-cp-lb`,
             { ca: args.intermediateCa, commonName: this.host, dnsNames: [this.host], usage: "server", ...region.certificates },
@@ -38,7 +38,8 @@ export class MtlsLoadBalancer extends pulumi.ComponentResource {
         // anchor, so no provider-specific handling of non-root anchors is relied on.
         this.caBundle = args.clientCa.certPem.apply((ca) => `${ca.trimEnd()}\n`);
         const impl = { ...args, host: this.host, serverCert: this.serverCert, caBundle: this.caBundle };
-        const frontend = this.cloud === "gcp" ? createGcpMtls(impl, this) : createAwsMtls(impl, this);
+        const cluster = args.cluster;
+        const frontend = cluster.cloud === "gcp" ? createGcpMtls({ ...impl, cluster }, this) : createAwsMtls({ ...impl, cluster }, this);
         this.address = frontend.address;
         this.dnsRecord = frontend.dnsRecord;
         this.clientValidation = frontend.clientValidation;

@@ -1,25 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
-import { createEksCluster, type EksCluster } from "../clusters/eks";
-import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import type * as k8s from "@pulumi/kubernetes";
+import { awsProvider } from "../aws-provider";
+import type { CloudCluster } from "../clusters/cluster";
+import { createEksCluster } from "../clusters/eks";
+import { createGkeCluster } from "../clusters/gke";
 import type { Continent, World } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import { consulStorageClass } from "../workloads/consul/storage-class";
 import type { GlobalTier } from "./global";
-import { continentSystemPool } from "./continent-system-pool";
+import { continentSystemPool } from "../clusters/continent-system-pool";
 
 export interface ContinentTierArgs {
     world: World;
     names: Names;
     continent: Continent;
     global: GlobalTier;
-}
-
-/** Creates the AWS provider for one AWS region, pinned to the stack's account. */
-export function awsProvider(name: string, awsRegion: string, accountId: string, tags: Record<string, string>, parent: pulumi.Resource): aws.Provider {
-    return new aws.Provider(name, { region: awsRegion as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags } }, { parent });
 }
 
 /**
@@ -31,9 +27,8 @@ export class ContinentTier extends pulumi.ComponentResource {
     readonly endpoint: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
-    readonly awsProvider?: aws.Provider;
     /** the continental cluster, by cloud (the regions' control-plane load balancers attach to it) */
-    readonly cluster: { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster };
+    readonly cluster: CloudCluster;
     /** Consul volumes' StorageClasses (reclaim Retain), by name: one per distinct `consul.storageClass` of its regions */
     readonly consulStorageClasses: Record<string, k8s.storage.v1.StorageClass>;
 
@@ -75,17 +70,17 @@ export class ContinentTier extends pulumi.ComponentResource {
             this.cluster = { cloud: "gcp", gke };
         } else {
             const tags = awsTags("control-plane-cluster", placement);
-            this.awsProvider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
+            const provider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
             const eks = createEksCluster(
                 `${continent.name}-cp`,
-                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider: this.awsProvider },
+                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider },
                 this,
             );
             this.clusterName = eks.cluster.name;
             this.endpoint = eks.cluster.endpoint;
             this.kubeconfig = eks.kubeconfig;
             this.provider = eks.provider;
-            this.cluster = { cloud: "aws", eks };
+            this.cluster = { cloud: "aws", eks, awsProvider: provider };
         }
         const classNames = [...new Set(continent.regions.map((r) => r.consul.storageClass))].sort();
         this.consulStorageClasses = Object.fromEntries(

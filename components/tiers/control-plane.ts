@@ -61,12 +61,11 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
     const loadBalancer = new MtlsLoadBalancer(
         `${region.name}-cp-lb`,
         {
-            world,
+            context: args.global.context,
             names,
             region,
             continent,
-            continentTier: args.continent,
-            global: args.global,
+            cluster: args.continent.cluster,
             intermediateCa: args.intermediateCa,
             clientCa: args.clientCa,
             consul,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import { createGkeCluster, type GkeCluster } from "../clusters/gke";
 import type { World } from "../config/model";
+import type { WorldContext } from "../context";
 import { gcpLabels, type Placement } from "../labels";
 import { GKE_DEFAULT_NODE_ZONES } from "../network/cloud-nat";
 import type { Names } from "../naming";
@@ -41,6 +42,8 @@ export class GlobalTier extends pulumi.ComponentResource {
     readonly apis: ProjectApis;
     /** the agents' images: built and pushed to the registry and to ECR, or prebuilt; per-region references */
     readonly images: AgentImages;
+    /** what leaves below need of the world: project, admin CIDRs, this network and DNS zone */
+    readonly context: WorldContext;
 
     constructor(name: string, args: GlobalTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Global", name, {}, opts);
@@ -115,6 +118,7 @@ export class GlobalTier extends pulumi.ComponentResource {
             { accountId: names.dispatcherServiceAccount(), project, displayName: "globalgrid job dispatcher", description: "Publishes jobs to every region's jobs topic" },
             { parent: this, dependsOn: this.apis.after("iam") },
         );
+        this.context = { project, adminCidrs: world.adminCidrs, network: this.network.id, dnsZone: this.dnsZone.name };
         this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, { parent: this, dependsOn: this.apis.after("serviceusage", "pubsub") });
         this.images = new AgentImages("agent-images", { world, names, registry: this.registry }, { parent: this, dependsOn: this.apis.after("artifactregistry") });
         this.notificationChannels = world.alertEmails.map(

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { createEksCluster, type EksCluster } from "../clusters/eks";
-import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import { createEksCluster } from "../clusters/eks";
+import { createGkeCluster } from "../clusters/gke";
 import type { Region, World } from "../config/model";
 import { awsTags, gcpLabels, k8sLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
@@ -13,9 +12,11 @@ import type { AgentImageRefs } from "../images/agents";
 import { ecrPullPolicy } from "../images/ecr";
 import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
 import { SiteCodeBucket } from "../storage/site-code";
-import { awsProvider, type ContinentTier } from "./continent";
+import { awsProvider } from "../aws-provider";
+import type { DataPlaneCluster } from "../clusters/cluster";
+import type { ContinentTier } from "./continent";
 import { createRegionControlPlane, type RegionControlPlane } from "./control-plane";
-import { DataCenterTier } from "./data-center";
+import { DataCenterTier, type RegionForDataCenter } from "./data-center";
 import type { GlobalTier } from "./global";
 
 export interface RegionTierArgs {
@@ -25,9 +26,6 @@ export interface RegionTierArgs {
     global: GlobalTier;
     continent: ContinentTier;
 }
-
-/** The region's data-plane cluster, whichever cloud it is on. */
-export type DataPlaneCluster = { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster; awsProvider: aws.Provider };
 
 const INTERMEDIATE_VALIDITY = { validityHours: 24 * 365 * 2, earlyRenewalHours: 24 * 60 };
 
@@ -147,11 +145,11 @@ export class RegionTier extends pulumi.ComponentResource {
 
         this.jobQueue = new JobQueue(
             `${region.name}-jobs`,
-            { world, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels, apis: args.global.apis },
+            { project: world.gcpProject, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels, apis: args.global.apis },
             child,
         );
 
-        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { world, names, region, dataPlane: this.dataPlane, apis: args.global.apis }, this);
+        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { project: world.gcpProject, names, region, dataPlane: this.dataPlane, apis: args.global.apis }, this);
         this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, this);
 
         this.controlPlane = createRegionControlPlane(
@@ -173,7 +171,17 @@ export class RegionTier extends pulumi.ComponentResource {
             this,
         );
 
-        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this, apis: args.global.apis, global: args.global }, child));
+        const fromRegion: RegionForDataCenter = {
+            provider: this.provider,
+            dataPlane: this.dataPlane,
+            clientCa: this.clientCa,
+            serverCaBundle: this.serverCaBundle,
+            images: this.images,
+            gridIdentity: this.gridIdentity,
+            siteCode: this.siteCode,
+            jobs: this.jobQueue.subscription,
+        };
+        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, fromRegion, apis: args.global.apis, context: args.global.context }, child));
 
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, namespace: this.namespace.metadata.name });
     }

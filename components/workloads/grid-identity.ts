@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { Region, World } from "../config/model";
+import type { Region } from "../config/model";
 import type { Names } from "../naming";
 import type { ProjectApis } from "../project/services";
-import type { DataPlaneCluster } from "../tiers/region";
+import type { DataPlaneCluster } from "../clusters/cluster";
 import { audienceTokenVolume } from "./pod-spec";
 
 /**
@@ -33,17 +33,18 @@ export interface GridIdentity {
 }
 
 export interface GridIdentityArgs {
-    world: World;
+    /** the GCP project of the workload identity pool and of the principals' IAM bindings */
+    project: string;
     names: Names;
     region: Region;
+    /** the region's data-plane cluster: GKE's own workload pool, or the EKS issuer a pool trusts */
     dataPlane: DataPlaneCluster;
     /** the project's enabled APIs (global tier) */
     apis: ProjectApis;
 }
 
 export function createGridIdentity(name: string, args: GridIdentityArgs, parent: pulumi.Resource): GridIdentity {
-    const { world, names, region, dataPlane, apis } = args;
-    const project = world.gcpProject;
+    const { project, names, region, dataPlane, apis } = args;
     if (dataPlane.cloud === "gcp") {
         const pool = `${project}.svc.id.goog`;
         const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent, dependsOn: apis.after("cloudresourcemanager") }).apply((p) => String(p.number));

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels } from "../labels";
-import { POOL_KEY } from "../clusters/sandbox-pools";
+import { POOL_KEY } from "../clusters/pool-labels";
 import type { GridArgs } from "./args";
 import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";

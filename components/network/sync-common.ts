@@ -1,0 +1,59 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as gcp from "@pulumi/gcp";
+import type { DataPlaneCluster } from "../clusters/cluster";
+import type { DataCenter, Region } from "../config/model";
+import type { WorldContext } from "../context";
+import type { Placement } from "../labels";
+import type { Names } from "../naming";
+import type { Broker, BrokerExposure } from "../workloads/broker";
+import { layout } from "./cidr";
+import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
+
+/**
+ * The synchronous path's way in, one per data center: `<dc>.sync.<domain>` in the world's DNS
+ * zone > a TLS load balancer on the region's cloud > the data center's broker Service > (the
+ * broker routes) the site's warm pod. Per data center, not per region, because a broker knows only
+ * its own data center's site pods: one name per data center keeps all of a site's requests on the
+ * brokers that share its pods, and a data center's entrance can change without touching another's.
+ */
+
+/** The entrance of a data center: how its load balancer reaches the broker and from where. */
+export interface BrokerEntrance {
+    exposure: BrokerExposure;
+    /** the load balancer's source ranges (the broker's NetworkPolicy admits only these) */
+    loadBalancerSources: string[];
+}
+
+/**
+ * GCP: zonal NEGs in the data center's zone, reached from Google's front ends and health checkers;
+ * AWS: node ports on the system nodes, reached from the ALB's nodes in the region VPC's public subnets.
+ */
+export function brokerEntrance(names: Names, region: Region, dc: DataCenter): BrokerEntrance {
+    return region.cloud === "gcp"
+        ? { exposure: { kind: "neg", negName: names.brokerNeg(dc.name), zone: dc.zone }, loadBalancerSources: [...GOOGLE_FRONT_END_RANGES] }
+        : { exposure: { kind: "nodePort" }, loadBalancerSources: region.zones.map((z) => layout.awsPublic(region.cidr, z)) };
+}
+
+export interface SyncPathArgs<C extends DataPlaneCluster = DataPlaneCluster> {
+    /** the project, the world network (GCP firewall) and the DNS zone the `<dc>.sync` records go in */
+    context: WorldContext;
+    names: Names;
+    region: Region;
+    dataCenter: DataCenter;
+    /** the region's data-plane cluster: the load balancer is in its cloud, in front of its nodes */
+    dataPlane: C;
+    /** the data center's broker: its Service is the load balancer's only backend */
+    broker: Broker;
+    /** how the broker is exposed to the load balancer (NEG or node port) and from which ranges */
+    entrance: BrokerEntrance;
+    placement: Placement;
+}
+
+/** What each cloud's implementation receives: the args for its cluster, and the host name. */
+export type SyncPathImplArgs<C extends DataPlaneCluster> = SyncPathArgs<C> & { host: string };
+
+export interface SyncPathFrontend {
+    /** GCP: the static address; AWS: the ALB's DNS name */
+    address: pulumi.Output<string>;
+    dnsRecord: gcp.dns.RecordSet;
+}
