@@ -1,22 +1,10 @@
-import type * as aws from "@pulumi/aws";
-import type { EksCluster } from "./eks";
-import type { GkeCluster } from "./gke";
+import type * as pulumi from "@pulumi/pulumi";
 
-/** A GKE cluster (continental or regional) and the cloud it is on. */
-export interface GkeOnGcp {
-    cloud: "gcp";
-    gke: GkeCluster;
+/**
+ * Options of a cluster component's children: under the component, each aliased to the parent it
+ * had before the component existed (the component's own parent, the tier), so that grouping the
+ * resources under the component renames them and replaces nothing.
+ */
+export function childOptions(self: pulumi.Resource, opts?: pulumi.ComponentResourceOptions): { parent: pulumi.Resource; aliases: pulumi.Input<pulumi.Alias>[] } {
+    return { parent: self, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
 }
-
-/** An EKS cluster and the AWS provider (account and region) its resources are created with. */
-export interface EksOnAws {
-    cloud: "aws";
-    eks: EksCluster;
-    awsProvider: aws.Provider;
-}
-
-/** A continental or regional cluster, whichever cloud it is on: narrowing on `cloud` gives that cloud's pieces. */
-export type CloudCluster = GkeOnGcp | EksOnAws;
-
-/** The region's data-plane cluster (its data centers are zones of it). */
-export type DataPlaneCluster = CloudCluster;

@@ -10,6 +10,7 @@ import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
 import { clusterAdminAccess } from "./eks-access";
 import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
+import { childOptions } from "./cluster";
 import { ecrPullPolicy, eksAddonRepositories } from "../images/ecr";
 
 export interface EksClusterArgs {
@@ -31,7 +32,7 @@ export interface EksClusterArgs {
     provider: aws.Provider;
 }
 
-export interface EksCluster {
+type EksPieces = {
     cluster: aws.eks.Cluster;
     vpc: aws.ec2.Vpc;
     /** private subnet per control-plane availability zone */
@@ -53,7 +54,7 @@ export interface EksCluster {
     adminAccess: aws.eks.AccessPolicyAssociation[];
     kubeconfig: pulumi.Output<string>;
     provider: k8s.Provider;
-}
+};
 
 const assumeRole = (service: string) =>
     JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
@@ -69,8 +70,65 @@ export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManage
  * AL2023 system node group, the cluster's OIDC provider, the VPC CNI (network policy) and EBS CSI
  * add-ons, Cluster Autoscaler and a Kubernetes provider.
  */
-export function createEksCluster(name: string, args: EksClusterArgs, parent: pulumi.Resource): EksCluster {
-    const opts = { parent, provider: args.provider };
+export class EksCluster extends pulumi.ComponentResource {
+    readonly cloud = "aws" as const;
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    /** the AWS provider (account and region) every AWS resource of the cluster is created with */
+    readonly awsProvider: aws.Provider;
+    readonly cluster: aws.eks.Cluster;
+    readonly vpc: aws.ec2.Vpc;
+    /** private subnet per control-plane availability zone */
+    readonly privateSubnets: Record<string, aws.ec2.Subnet>;
+    /** the private (NAT) route table of each control-plane zone; zones share one when there is a single NAT gateway */
+    readonly privateRouteTables: Record<string, aws.ec2.RouteTable>;
+    /** public subnet per control-plane availability zone (internet-facing load balancers) */
+    readonly publicSubnets: Record<string, aws.ec2.Subnet>;
+    readonly systemPool: aws.eks.NodeGroup;
+    /** the NAT gateways' Elastic IPs: the addresses the cluster's traffic leaves from */
+    readonly egressIps: pulumi.Output<string>[];
+    readonly nodeRole: aws.iam.Role;
+    readonly oidcProvider: aws.iam.OpenIdConnectProvider;
+    /** the VPC CNI add-on (network policy enforcement); node groups depend on it */
+    readonly vpcCni: aws.eks.Addon;
+    readonly ebsCsi: aws.eks.Addon;
+    readonly autoscaler: ClusterAutoscaler;
+    /** cluster-admin access of the deployer and break-glass roles */
+    readonly adminAccess: aws.eks.AccessPolicyAssociation[];
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+
+    /**
+     * Its resources were once created directly under the tier that owns the cluster: each carries
+     * an alias naming that parent, so `pulumi up` moves them under this component instead of replacing them.
+     */
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:cluster:Eks", name, {}, opts);
+        this.awsProvider = args.provider;
+        const built = buildEksCluster(name, args, childOptions(this, opts));
+        this.cluster = built.cluster;
+        this.vpc = built.vpc;
+        this.privateSubnets = built.privateSubnets;
+        this.privateRouteTables = built.privateRouteTables;
+        this.publicSubnets = built.publicSubnets;
+        this.systemPool = built.systemPool;
+        this.egressIps = built.egressIps;
+        this.nodeRole = built.nodeRole;
+        this.oidcProvider = built.oidcProvider;
+        this.vpcCni = built.vpcCni;
+        this.ebsCsi = built.ebsCsi;
+        this.autoscaler = built.autoscaler;
+        this.adminAccess = built.adminAccess;
+        this.kubeconfig = built.kubeconfig;
+        this.provider = built.provider;
+        this.clusterName = this.cluster.name;
+        this.endpoint = this.cluster.endpoint;
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+}
+
+function buildEksCluster(name: string, args: EksClusterArgs, own: pulumi.CustomResourceOptions): EksPieces {
+    const opts = { ...own, provider: args.provider };
     const version = args.aws.kubernetesVersion;
     const tag = (n: string) => ({ ...args.tags, Name: n });
     const network = createEksNetwork(name, { clusterName: args.clusterName, zones: args.zones, cidr: args.cidr, natGatewayPerZone: args.aws.natGatewayPerZone, tags: args.tags, protect: args.protect }, opts);
@@ -171,7 +229,7 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion, args.aws.deployerRoleArn);
     // Kubernetes objects wait for the deployer's access, the system nodes and the EBS CSI driver
     // (a PVC, such as a Consul server's, binds only once the driver runs).
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool, ebsCsi, ...adminAccess] });
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { ...own, dependsOn: [systemPool, ebsCsi, ...adminAccess] });
     const autoscaler = createClusterAutoscaler(name, {
         clusterName: args.clusterName,
         awsRegion: args.awsRegion,
@@ -180,7 +238,7 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
         tags: args.tags,
         placement: args.placement,
         awsOpts: opts,
-        k8sOpts: { parent, provider },
+        k8sOpts: { ...own, provider },
     });
     return { cluster, vpc, privateSubnets, privateRouteTables, publicSubnets, systemPool, egressIps, nodeRole, oidcProvider, vpcCni, ebsCsi, autoscaler, adminAccess, kubeconfig, provider };
 }

@@ -5,6 +5,7 @@ import { layout, parseCidr } from "../network/cidr";
 import { GKE_MAX_PODS_PER_NODE, gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
 import type { ProjectApis } from "../project/services";
 import { gkeKubeconfig } from "./kubeconfig";
+import { childOptions } from "./cluster";
 import { createNodeIdentity, type NodeIdentity } from "./node-identity";
 
 export interface GkeClusterArgs {
@@ -38,18 +39,6 @@ export interface GkeClusterArgs {
     maxNodes?: number;
 }
 
-export interface GkeCluster {
-    cluster: gcp.container.Cluster;
-    subnetwork: gcp.compute.Subnetwork;
-    systemPool: gcp.container.NodePool;
-    kubeconfig: pulumi.Output<string>;
-    provider: k8s.Provider;
-    /** the service account every node pool of the cluster runs as */
-    nodeIdentity: NodeIdentity;
-    /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
-    egressIps: pulumi.Output<string>[];
-}
-
 /**
  * Shielded node settings, Workload Identity metadata server, the cluster's own node service account
  * (access is governed by its IAM roles, hence the cloud-platform scope) shared by every GKE pool.
@@ -73,10 +62,47 @@ export function hardenedNodeConfig(machineType: string, labels: Record<string, s
  * A regional, private-node GKE cluster in its own subnetwork of the world network, with Cloud NAT
  * for egress, Workload Identity, Dataplane V2 (network policy), shielded nodes, a release channel,
  * a system node pool and a Kubernetes provider for it.
+ *
+ * Its resources were once created directly under the tier that owns the cluster: each carries an
+ * alias naming that parent (the component's own parent), so `pulumi up` moves them under this
+ * component instead of replacing them.
  */
-export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pulumi.Resource): GkeCluster {
+export class GkeCluster extends pulumi.ComponentResource {
+    readonly cloud = "gcp" as const;
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly cluster: gcp.container.Cluster;
+    readonly subnetwork: gcp.compute.Subnetwork;
+    readonly systemPool: gcp.container.NodePool;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    /** the service account every node pool of the cluster runs as */
+    readonly nodeIdentity: NodeIdentity;
+    /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
+    readonly egressIps: pulumi.Output<string>[];
+
+    constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:cluster:Gke", name, {}, opts);
+        const own = childOptions(this, opts);
+        const built = buildGkeCluster(name, args, own);
+        this.cluster = built.cluster;
+        this.subnetwork = built.subnetwork;
+        this.systemPool = built.systemPool;
+        this.kubeconfig = built.kubeconfig;
+        this.provider = built.provider;
+        this.nodeIdentity = built.nodeIdentity;
+        this.egressIps = built.egressIps;
+        this.clusterName = this.cluster.name;
+        this.endpoint = this.cluster.endpoint;
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+}
+
+type GkePieces = Pick<GkeCluster, "cluster" | "subnetwork" | "systemPool" | "kubeconfig" | "provider" | "nodeIdentity" | "egressIps">;
+
+function buildGkeCluster(name: string, args: GkeClusterArgs, own: pulumi.CustomResourceOptions): GkePieces {
     const { apis } = args;
-    const compute = { parent, dependsOn: apis.after("compute") };
+    const compute = { ...own, dependsOn: apis.after("compute") };
     const subnetwork = new gcp.compute.Subnetwork(
         `${name}-subnet`,
         {
@@ -131,7 +157,7 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
         },
         compute,
     );
-    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis, protect: args.protect }, parent);
+    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis, protect: args.protect }, own);
     const cluster = new gcp.container.Cluster(
         name,
         {
@@ -169,7 +195,7 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             deletionProtection: args.protect,
         },
         {
-            parent,
+            ...own,
             protect: args.protect,
             // nodeConfig describes the removed default pool only; the API reports it differently afterwards
             ignoreChanges: ["initialNodeCount", "nodeConfig"],
@@ -187,10 +213,10 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             management: { autoRepair: true, autoUpgrade: true },
             nodeConfig: { ...hardenedNodeConfig(args.systemPool.machineType, args.labels, nodeIdentity.email), labels: { "globalgrid.dev/pool": "system" } },
         },
-        { parent, ...nodePoolOptions(apis, nodeIdentity) },
+        { ...own, ...nodePoolOptions(apis, nodeIdentity) },
     );
     const kubeconfig = gkeKubeconfig(args.clusterName, cluster.endpoint, cluster.masterAuth.clusterCaCertificate.apply((c) => c ?? ""));
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { ...own, dependsOn: [systemPool] });
     return { cluster, subnetwork, systemPool, kubeconfig, provider, nodeIdentity, egressIps: natIps.map((a) => a.address) };
 }
 

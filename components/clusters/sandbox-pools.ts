@@ -4,7 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import type { DataCenter, Region } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
-import type { DataPlaneCluster } from "./cluster";
+import type { DataPlaneCluster } from "./cloud-cluster";
 import { layout } from "../network/cidr";
 import type { ProjectApis } from "../project/services";
 import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke";
@@ -45,14 +45,14 @@ function dataCenterSubnet(name: string, args: SandboxPoolsArgs, parent: pulumi.R
     const subnet = new aws.ec2.Subnet(
         `${name}-subnet`,
         {
-            vpcId: dataPlane.eks.vpc.id,
+            vpcId: dataPlane.vpc.id,
             availabilityZone: dc.zone,
             cidrBlock: layout.awsDataCenter(region.cidr, dc.zone),
             tags: { ...awsTags("data-center-subnet", args.placement), Name: `${args.names.regionCluster(region.name)}-${dc.name}` },
         },
         opts,
     );
-    new aws.ec2.RouteTableAssociation(`${name}-subnet`, { subnetId: subnet.id, routeTableId: routeTableFor(dataPlane.eks, dc.zone).id }, opts);
+    new aws.ec2.RouteTableAssociation(`${name}-subnet`, { subnetId: subnet.id, routeTableId: routeTableFor(dataPlane, dc.zone).id }, opts);
     return subnet;
 }
 
@@ -79,21 +79,21 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
                 `${name}-${pool}`,
                 {
                     name: poolName,
-                    project: dataPlane.gke.cluster.project,
-                    cluster: dataPlane.gke.cluster.name,
+                    project: dataPlane.cluster.project,
+                    cluster: dataPlane.cluster.name,
                     location: region.location,
                     nodeLocations: [dc.zone],
                     // one zone: the per-zone counts are the pool's counts
                     ...autoscaledPoolSize(grid.nodes),
                     management: { autoRepair: true, autoUpgrade: true },
                     nodeConfig: {
-                        ...hardenedNodeConfig(grid.machineType, gcpLabels(pool, args.placement), dataPlane.gke.nodeIdentity.email),
+                        ...hardenedNodeConfig(grid.machineType, gcpLabels(pool, args.placement), dataPlane.nodeIdentity.email),
                         sandboxConfig: { type: GKE_SANDBOX_TYPE },
                         labels: poolLabels(pool, dc.name),
                         taints: [{ ...taint, effect: "NO_SCHEDULE" }],
                     },
                 },
-                { parent, ...nodePoolOptions(args.apis, dataPlane.gke.nodeIdentity) },
+                { parent, ...nodePoolOptions(args.apis, dataPlane.nodeIdentity) },
             );
             out[pool] = { name: np.name, resource: np };
         } else {
@@ -117,11 +117,11 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
             const ng = new aws.eks.NodeGroup(
                 `${name}-${pool}`,
                 {
-                    clusterName: dataPlane.eks.cluster.name,
+                    clusterName: dataPlane.cluster.name,
                     nodeGroupName: names.eksNodeGroup(clusterName, poolName),
                     version: args.kubernetesVersion,
                     amiType: EKS_AMI_TYPE,
-                    nodeRoleArn: dataPlane.eks.nodeRole.arn,
+                    nodeRoleArn: dataPlane.nodeRole.arn,
                     subnetIds: [subnet.id],
                     instanceTypes: [grid.machineType],
                     scalingConfig: { minSize: grid.nodes.minNodes, maxSize: grid.nodes.maxNodes, desiredSize: grid.nodes.minNodes },
@@ -131,7 +131,7 @@ export function createSandboxPools(name: string, args: SandboxPoolsArgs, parent:
                     taints: [{ ...taint, effect: "NO_SCHEDULE" }],
                     tags: { ...tags, ...discoveryTags(clusterName) },
                 },
-                { ...awsOpts, dependsOn: [dataPlane.eks.vpcCni], ignoreChanges: ["scalingConfig.desiredSize"] },
+                { ...awsOpts, dependsOn: [dataPlane.vpcCni], ignoreChanges: ["scalingConfig.desiredSize"] },
             );
             asgNodeTemplateTags(`${name}-${pool}`, ng, { ...discoveryTags(clusterName), ...nodeTemplateTags(labels, dc.zone, [{ ...taint, effect: "NoSchedule" }]) }, awsOpts);
             out[pool] = { name: ng.nodeGroupName, resource: ng };

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsTags } from "../labels";
-import type { EksOnAws } from "../clusters/cluster";
+import type { EksCluster } from "../clusters/eks";
 import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 import { GRPC_PATH_PREFIX, HEALTH_PATH } from "./mtls-gcp";
@@ -21,9 +21,9 @@ const IDLE_TIMEOUT_SECONDS = 360;
  * centers' egress addresses. Targets are the continent's system nodes on the Consul API
  * Service's node port (externalTrafficPolicy Local: only nodes running a server pass the check).
  */
-export function createAwsMtls(args: MtlsImplArgs<EksOnAws>, parent: pulumi.Resource): MtlsFrontend {
+export function createAwsMtls(args: MtlsImplArgs<EksCluster>, parent: pulumi.Resource): MtlsFrontend {
     const { names, region, continent } = args;
-    const eks = args.cluster.eks;
+    const eks = args.cluster;
     const opts = { parent, provider: args.cluster.awsProvider };
     const p = `${region.name}-cp`;
     const tags = (name?: string) => awsTags("control-plane-load-balancer", args.placement, name);

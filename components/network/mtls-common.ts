@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import type { CloudCluster } from "../clusters/cluster";
+import type { CloudCluster } from "../clusters/cloud-cluster";
 import type { Continent, Region } from "../config/model";
 import type { WorldContext } from "../context";
 import type { Placement } from "../labels";

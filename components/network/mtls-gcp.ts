@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import type { GkeOnGcp } from "../clusters/cluster";
+import type { GkeCluster } from "../clusters/gke";
 import { gcpLabels } from "../labels";
 import { layout } from "./cidr";
 import { GOOGLE_FRONT_END_RANGES, controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
@@ -20,7 +20,7 @@ const BACKEND_TIMEOUT_SECONDS = 360;
  * cluster's system-pool instance groups. A Cloud Armor policy admits only the data centers' egress
  * addresses and the admin CIDRs.
  */
-export function createGcpMtls(args: MtlsImplArgs<GkeOnGcp>, parent: pulumi.Resource): MtlsFrontend {
+export function createGcpMtls(args: MtlsImplArgs<GkeCluster>, parent: pulumi.Resource): MtlsFrontend {
     const { names, region, continent } = args;
     const project = args.context.project;
     const p = `${region.name}-cp`;
@@ -28,7 +28,7 @@ export function createGcpMtls(args: MtlsImplArgs<GkeOnGcp>, parent: pulumi.Resou
     const labels = gcpLabels("control-plane-load-balancer", args.placement);
     const n = (suffix: string) => names.controlPlaneGcpResource(region.name, suffix);
 
-    const systemPool = args.cluster.gke.systemPool;
+    const systemPool = args.cluster.systemPool;
     const nodePortOf = (port: pulumi.Output<number | undefined>, what: string) =>
         port.apply((x) => {
             if (x === undefined) throw new Error(`${region.name}: the Consul API Service has no ${what} node port`);

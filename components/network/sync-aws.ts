@@ -4,7 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import { awsTags } from "../labels";
 import { BROKER_HEALTH_PATH } from "../workloads/broker";
 import { ALB_SSL_POLICY } from "./mtls-aws";
-import type { EksOnAws } from "../clusters/cluster";
+import type { EksCluster } from "../clusters/eks";
 import type { SyncPathFrontend, SyncPathImplArgs } from "./sync-common";
 import { albWebAcl } from "./sync-protection";
 
@@ -20,9 +20,10 @@ const IDLE_TIMEOUT_SECONDS = 75;
  * NetworkPolicy admits) and fails the health check on nodes without a broker pod. A regional WAF web
  * ACL associated with the ALB limits each client IP and filters web attacks (sync-protection.ts).
  */
-export function createAwsSyncPath(args: SyncPathImplArgs<EksOnAws>, parent: pulumi.Resource): SyncPathFrontend {
+export function createAwsSyncPath(args: SyncPathImplArgs<EksCluster>, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
-    const { eks, awsProvider } = args.dataPlane;
+    const eks = args.dataPlane;
+    const { awsProvider } = eks;
     const opts = { parent, provider: awsProvider };
     const p = `${dc.name}-sync`;
     const lbName = names.syncLoadBalancer(dc.name);

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as gcp from "@pulumi/gcp";
-import type { DataPlaneCluster } from "../clusters/cluster";
+import type { DataPlaneCluster } from "../clusters/cloud-cluster";
 import type { DataCenter, Region } from "../config/model";
 import type { WorldContext } from "../context";
 import type { Placement } from "../labels";

@@ -4,7 +4,7 @@ import { gcpLabels } from "../labels";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
 import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
-import type { GkeOnGcp } from "../clusters/cluster";
+import type { GkeCluster } from "../clusters/gke";
 import type { SyncPathFrontend, SyncPathImplArgs } from "./sync-common";
 import { cloudArmorPolicy } from "./sync-protection";
 
@@ -22,7 +22,7 @@ const BACKEND_TIMEOUT_SECONDS = 75;
  * broker port on the cluster's pod range only. A Cloud Armor security policy on the backend service
  * limits each client IP and filters web attacks before requests reach the broker (sync-protection.ts).
  */
-export function createGcpSyncPath(args: SyncPathImplArgs<GkeOnGcp>, parent: pulumi.Resource): SyncPathFrontend {
+export function createGcpSyncPath(args: SyncPathImplArgs<GkeCluster>, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
     const project = args.context.project;
     const p = `${dc.name}-sync`;

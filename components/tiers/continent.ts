@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { awsProvider } from "../aws-provider";
-import type { CloudCluster } from "../clusters/cluster";
-import { createEksCluster } from "../clusters/eks";
-import { createGkeCluster } from "../clusters/gke";
+import type { CloudCluster } from "../clusters/cloud-cluster";
+import { EksCluster } from "../clusters/eks";
+import { GkeCluster } from "../clusters/gke";
 import type { Continent, World } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
@@ -41,8 +41,9 @@ export class ContinentTier extends pulumi.ComponentResource {
         // One node per Consul server of the largest region it hosts (required anti-affinity by hostname).
         const pool = continentSystemPool({ cloud: continent.cloud, zones: continent.zones, consulReplicas: continent.regions.map((r) => r.consul.replicas), configured: continent.systemPool });
         const systemPool = { machineType: continent.systemMachineType, minNodes: pool.minNodes, maxNodes: pool.maxNodes };
+        // The one place the continent picks its cloud: everything below works on the cluster contract.
         if (continent.cloud === "gcp") {
-            const gke = createGkeCluster(
+            this.cluster = new GkeCluster(
                 `${continent.name}-cp`,
                 {
                     clusterName,
@@ -61,27 +62,21 @@ export class ContinentTier extends pulumi.ComponentResource {
                     // the system pool per zone of the continent's zones, plus one upgrade surge node each
                     maxNodes: (systemPool.maxNodes + 1) * continent.zones.length,
                 },
-                this,
+                { parent: this },
             );
-            this.clusterName = gke.cluster.name;
-            this.endpoint = gke.cluster.endpoint;
-            this.kubeconfig = gke.kubeconfig;
-            this.provider = gke.provider;
-            this.cluster = { cloud: "gcp", gke };
         } else {
             const tags = awsTags("control-plane-cluster", placement);
             const provider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
-            const eks = createEksCluster(
+            this.cluster = new EksCluster(
                 `${continent.name}-cp`,
                 { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider },
-                this,
+                { parent: this },
             );
-            this.clusterName = eks.cluster.name;
-            this.endpoint = eks.cluster.endpoint;
-            this.kubeconfig = eks.kubeconfig;
-            this.provider = eks.provider;
-            this.cluster = { cloud: "aws", eks, awsProvider: provider };
         }
+        this.clusterName = this.cluster.clusterName;
+        this.endpoint = this.cluster.endpoint;
+        this.kubeconfig = this.cluster.kubeconfig;
+        this.provider = this.cluster.provider;
         const classNames = [...new Set(continent.regions.map((r) => r.consul.storageClass))].sort();
         this.consulStorageClasses = Object.fromEntries(
             classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, cloud: continent.cloud, placement, provider: this.provider, parent: this })]),

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { DataPlaneCluster } from "../clusters/cluster";
+import type { DataPlaneCluster } from "../clusters/cloud-cluster";
 import type { DataCenter, Region, World } from "../config/model";
 import type { WorldContext } from "../context";
 import type { AgentImageRefs } from "../images/agents";
@@ -149,7 +149,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
             // Its subscriber grant (Pub/Sub) and its scaler's metrics grant (project IAM) name GKE
             // principals of the `<project>.svc.id.goog` pool, which exists once a Workload Identity
             // cluster does: they wait for the APIs and for the region's cluster.
-            { parent: this, dependsOn: [...args.apis.after("pubsub", "cloudresourcemanager"), ...(fromRegion.dataPlane.cloud === "gcp" ? [fromRegion.dataPlane.gke.cluster] : [])] },
+            { parent: this, dependsOn: [...args.apis.after("pubsub", "cloudresourcemanager"), ...(fromRegion.dataPlane.cloud === "gcp" ? [fromRegion.dataPlane.cluster] : [])] },
         );
 
         this.registerOutputs({ namespace: nsName, nodePools: this.nodePoolNames() });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import { GkeCluster } from "../clusters/gke";
 import type { World } from "../config/model";
 import type { WorldContext } from "../context";
 import { gcpLabels, type Placement } from "../labels";
@@ -79,7 +79,7 @@ export class GlobalTier extends pulumi.ComponentResource {
             { name: names.worldNetwork(), project, autoCreateSubnetworks: false, routingMode: "GLOBAL", description: "globalgrid world network" },
             { parent: this, protect: prod, dependsOn: this.apis.after("compute") },
         );
-        this.cluster = createGkeCluster(
+        this.cluster = new GkeCluster(
             "global",
             {
                 clusterName: names.globalCluster(),
@@ -97,7 +97,7 @@ export class GlobalTier extends pulumi.ComponentResource {
                 // one upgrade surge node per zone
                 maxNodes: (GLOBAL_SYSTEM_POOL.maxNodes + 1) * GKE_DEFAULT_NODE_ZONES,
             },
-            this,
+            { parent: this },
         );
         // Replacing the root would re-issue every certificate of the world at once: protect it in prod.
         this.rootCa = createRootCa("root-ca", ROOT_VALIDITY, { parent: this, protect: prod });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { createEksCluster } from "../clusters/eks";
-import { createGkeCluster } from "../clusters/gke";
+import { EksCluster } from "../clusters/eks";
+import { GkeCluster } from "../clusters/gke";
 import type { Region, World } from "../config/model";
 import { awsTags, gcpLabels, k8sLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
@@ -13,7 +13,7 @@ import { ecrPullPolicy } from "../images/ecr";
 import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
 import { SiteCodeBucket } from "../storage/site-code";
 import { awsProvider } from "../aws-provider";
-import type { DataPlaneCluster } from "../clusters/cluster";
+import type { DataPlaneCluster } from "../clusters/cloud-cluster";
 import type { ContinentTier } from "./continent";
 import { createRegionControlPlane, type RegionControlPlane } from "./control-plane";
 import { DataCenterTier, type RegionForDataCenter } from "./data-center";
@@ -91,8 +91,9 @@ export class RegionTier extends pulumi.ComponentResource {
 
         this.images = args.global.images.forRegion(region);
         const clusterName = names.regionCluster(region.name);
+        // The one place the region picks its cloud: everything below works on the cluster contract.
         if (region.cloud === "gcp") {
-            const gke = createGkeCluster(
+            this.dataPlane = new GkeCluster(
                 `${region.name}-dp`,
                 {
                     clusterName,
@@ -108,26 +109,17 @@ export class RegionTier extends pulumi.ComponentResource {
                     registry: args.global.registry,
                     apis: args.global.apis,
                 },
-                this,
+                { parent: this },
             );
-            this.dataPlane = { cloud: "gcp", gke };
-            this.clusterName = gke.cluster.name;
-            this.endpoint = gke.cluster.endpoint;
-            this.kubeconfig = gke.kubeconfig;
-            this.provider = gke.provider;
         } else {
             const tags = awsTags("data-plane-cluster", this.placement);
             const provider = awsProvider(`${region.name}-aws`, region.location, world.awsAccountId, tags, this);
-            const eks = createEksCluster(
+            const eks = new EksCluster(
                 `${region.name}-dp`,
                 { clusterName, awsRegion: region.location, zones: region.zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, aws: world.aws, tags, placement: this.placement, protect: region.protect, provider },
-                this,
+                { parent: this },
             );
-            this.dataPlane = { cloud: "aws", eks, awsProvider: provider };
-            this.clusterName = eks.cluster.name;
-            this.endpoint = eks.cluster.endpoint;
-            this.kubeconfig = eks.kubeconfig;
-            this.provider = eks.provider;
+            this.dataPlane = eks;
             // The nodes pull the agents from this region's ECR repositories only.
             ecrPullPolicy(`${region.name}-dp-agent-images`, eks.nodeRole, args.global.images.ecrRepositoryArns(region.location), { parent: this, provider });
             // GKE Sandbox ships the gvisor RuntimeClass; on EKS the sandboxed node groups install
@@ -142,6 +134,10 @@ export class RegionTier extends pulumi.ComponentResource {
                 { parent: this, provider: eks.provider },
             );
         }
+        this.clusterName = this.dataPlane.clusterName;
+        this.endpoint = this.dataPlane.endpoint;
+        this.kubeconfig = this.dataPlane.kubeconfig;
+        this.provider = this.dataPlane.provider;
 
         this.jobQueue = new JobQueue(
             `${region.name}-jobs`,
@@ -164,8 +160,8 @@ export class RegionTier extends pulumi.ComponentResource {
                 clientCa: this.clientCa,
                 dataPlaneIssuer: this.dataPlane.cloud === "gcp"
                     ? pulumi.output(`https://container.googleapis.com/v1/projects/${world.gcpProject}/locations/${region.location}/clusters/${clusterName}`)
-                    : this.dataPlane.eks.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""),
-                dataCenterEgressIps: this.dataPlane.cloud === "gcp" ? this.dataPlane.gke.egressIps : this.dataPlane.eks.egressIps,
+                    : this.dataPlane.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""),
+                dataCenterEgressIps: this.dataPlane.cloud === "gcp" ? this.dataPlane.egressIps : this.dataPlane.egressIps,
                 placement: this.placement,
             },
             this,

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Region } from "../config/model";
 import type { Names } from "../naming";
 import type { ProjectApis } from "../project/services";
-import type { DataPlaneCluster } from "../clusters/cluster";
+import type { DataPlaneCluster } from "../clusters/cloud-cluster";
 import { audienceTokenVolume } from "./pod-spec";
 
 /**
@@ -53,7 +53,7 @@ export function createGridIdentity(name: string, args: GridIdentityArgs, parent:
             tokenAudience: pulumi.output(pool),
             stsAudience: pulumi.output(`identitynamespace:${pool}:${cluster}`),
             principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${sa}`,
-            ready: [dataPlane.gke.cluster],
+            ready: [dataPlane.cluster],
         };
     }
     const opts = { parent, protect: region.protect, dependsOn: apis.after("iam", "sts") };
@@ -81,7 +81,7 @@ export function createGridIdentity(name: string, args: GridIdentityArgs, parent:
             },
             // Only the data centers' namespaces may federate; system workloads never do.
             attributeCondition: `assertion['kubernetes.io']['namespace'].startsWith('${names.dataCenterNamespace("")}')`,
-            oidc: { issuerUri: dataPlane.eks.cluster.identities.apply((ids) => ids[0].oidcs[0].issuer) },
+            oidc: { issuerUri: dataPlane.cluster.identities.apply((ids) => ids[0].oidcs[0].issuer) },
         },
         opts,
     );
