@@ -10,7 +10,11 @@ import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
 import { clusterAdminAccess } from "./eks-access";
 import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
-import { childOptions } from "./cluster";
+import { childOptions, type Cluster, type WorkloadIdentityArgs } from "./cluster";
+import { createEksSandboxPools } from "./eks-sandbox-pools";
+import { eksWorkloadIdentity } from "./eks-workload-identity";
+import type { SandboxPools, SandboxPoolsArgs } from "./sandbox-pools";
+import type { GridIdentity } from "../workloads/grid-identity";
 import { ecrPullPolicy, eksAddonRepositories } from "../images/ecr";
 
 export interface EksClusterArgs {
@@ -70,7 +74,7 @@ export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManage
  * AL2023 system node group, the cluster's OIDC provider, the VPC CNI (network policy) and EBS CSI
  * add-ons, Cluster Autoscaler and a Kubernetes provider.
  */
-export class EksCluster extends pulumi.ComponentResource {
+export class EksCluster extends pulumi.ComponentResource implements Cluster {
     readonly cloud = "aws" as const;
     readonly clusterName: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -97,6 +101,12 @@ export class EksCluster extends pulumi.ComponentResource {
     readonly adminAccess: aws.eks.AccessPolicyAssociation[];
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
+    /** the cluster's OIDC issuer (its ServiceAccount tokens' `iss`) */
+    readonly issuer: pulumi.Output<string>;
+    /** none: the workload identity pool is ours, and every principal refers to it */
+    readonly principalsReady: pulumi.Resource[] = [];
+    private readonly physicalName: string;
+    private readonly settings: AwsSettings;
 
     /**
      * Its resources were once created directly under the tier that owns the cluster: each carries
@@ -121,9 +131,33 @@ export class EksCluster extends pulumi.ComponentResource {
         this.adminAccess = built.adminAccess;
         this.kubeconfig = built.kubeconfig;
         this.provider = built.provider;
+        this.physicalName = args.clusterName;
+        this.settings = args.aws;
+        this.issuer = this.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? "");
         this.clusterName = this.cluster.name;
         this.endpoint = this.cluster.endpoint;
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+
+    /** gVisor node groups in a subnet of their own in the data center's zone. */
+    addSandboxPools(name: string, args: SandboxPoolsArgs, opts: pulumi.CustomResourceOptions): SandboxPools {
+        const host = {
+            vpc: this.vpc,
+            privateRouteTables: this.privateRouteTables,
+            cluster: this.cluster,
+            clusterName: this.physicalName,
+            nodeRole: this.nodeRole,
+            vpcCni: this.vpcCni,
+            awsProvider: this.awsProvider,
+            kubernetesVersion: this.settings.kubernetesVersion,
+            gvisorRelease: this.settings.gvisorRelease,
+        };
+        return createEksSandboxPools(name, args, host, opts);
+    }
+
+    /** A Google workload identity pool that trusts this cluster's issuer. */
+    workloadIdentity(name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): GridIdentity {
+        return eksWorkloadIdentity(name, args, this.issuer, opts);
     }
 }
 

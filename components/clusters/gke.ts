@@ -5,7 +5,12 @@ import { layout, parseCidr } from "../network/cidr";
 import { GKE_MAX_PODS_PER_NODE, gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
 import type { ProjectApis } from "../project/services";
 import { gkeKubeconfig } from "./kubeconfig";
-import { childOptions } from "./cluster";
+import { childOptions, type Cluster, type WorkloadIdentityArgs } from "./cluster";
+import { createGkeSandboxPools } from "./gke-sandbox-pools";
+import { gkeWorkloadIdentity } from "./gke-workload-identity";
+import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke-nodes";
+import type { SandboxPools, SandboxPoolsArgs } from "./sandbox-pools";
+import type { GridIdentity } from "../workloads/grid-identity";
 import { createNodeIdentity, type NodeIdentity } from "./node-identity";
 
 export interface GkeClusterArgs {
@@ -40,25 +45,6 @@ export interface GkeClusterArgs {
 }
 
 /**
- * Shielded node settings, Workload Identity metadata server, the cluster's own node service account
- * (access is governed by its IAM roles, hence the cloud-platform scope) shared by every GKE pool.
- */
-export function hardenedNodeConfig(machineType: string, labels: Record<string, string>, serviceAccount: pulumi.Input<string>): gcp.types.input.container.NodePoolNodeConfig {
-    return {
-        machineType,
-        serviceAccount,
-        imageType: "COS_CONTAINERD",
-        diskType: "pd-balanced",
-        diskSizeGb: 100,
-        oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-        workloadMetadataConfig: { mode: "GKE_METADATA" },
-        metadata: { "disable-legacy-endpoints": "true" },
-        resourceLabels: labels,
-    };
-}
-
-/**
  * A regional, private-node GKE cluster in its own subnetwork of the world network, with Cloud NAT
  * for egress, Workload Identity, Dataplane V2 (network policy), shielded nodes, a release channel,
  * a system node pool and a Kubernetes provider for it.
@@ -67,7 +53,7 @@ export function hardenedNodeConfig(machineType: string, labels: Record<string, s
  * alias naming that parent (the component's own parent), so `pulumi up` moves them under this
  * component instead of replacing them.
  */
-export class GkeCluster extends pulumi.ComponentResource {
+export class GkeCluster extends pulumi.ComponentResource implements Cluster {
     readonly cloud = "gcp" as const;
     readonly clusterName: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -80,6 +66,11 @@ export class GkeCluster extends pulumi.ComponentResource {
     readonly nodeIdentity: NodeIdentity;
     /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
     readonly egressIps: pulumi.Output<string>[];
+    /** the cluster's resource URL: GKE's ServiceAccount token issuer and the provider of its workload pool */
+    readonly issuerUrl: string;
+    readonly issuer: pulumi.Output<string>;
+    readonly principalsReady: pulumi.Resource[];
+    private readonly apis: ProjectApis;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:cluster:Gke", name, {}, opts);
@@ -92,9 +83,23 @@ export class GkeCluster extends pulumi.ComponentResource {
         this.provider = built.provider;
         this.nodeIdentity = built.nodeIdentity;
         this.egressIps = built.egressIps;
+        this.apis = args.apis;
+        this.issuerUrl = `https://container.googleapis.com/v1/projects/${args.project}/locations/${args.location}/clusters/${args.clusterName}`;
+        this.issuer = pulumi.output(this.issuerUrl);
+        this.principalsReady = [this.cluster];
         this.clusterName = this.cluster.name;
         this.endpoint = this.cluster.endpoint;
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+
+    /** GKE Sandbox node pools in the data center's zone, running as the cluster's node account. */
+    addSandboxPools(name: string, args: SandboxPoolsArgs, opts: pulumi.CustomResourceOptions): SandboxPools {
+        return createGkeSandboxPools(name, args, { cluster: this.cluster, nodeIdentity: this.nodeIdentity, apis: this.apis }, opts);
+    }
+
+    /** The project's own workload pool, with this cluster as its provider. */
+    workloadIdentity(_name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): GridIdentity {
+        return gkeWorkloadIdentity(args, this, { parent: opts.parent });
     }
 }
 
@@ -218,20 +223,4 @@ function buildGkeCluster(name: string, args: GkeClusterArgs, own: pulumi.CustomR
     const kubeconfig = gkeKubeconfig(args.clusterName, cluster.endpoint, cluster.masterAuth.clusterCaCertificate.apply((c) => c ?? ""));
     const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { ...own, dependsOn: [systemPool] });
     return { cluster, subnetwork, systemPool, kubeconfig, provider, nodeIdentity, egressIps: natIps.map((a) => a.address) };
-}
-
-/**
- * An autoscaled pool's size: it starts at its minimum (the provider would send 0 otherwise, so an
- * empty pool would wait for the autoscaler). Both counts are per zone of the pool's node locations.
- */
-export function autoscaledPoolSize(nodes: { minNodes: number; maxNodes: number }): Pick<gcp.container.NodePoolArgs, "initialNodeCount" | "autoscaling"> {
-    return { initialNodeCount: nodes.minNodes, autoscaling: { minNodeCount: nodes.minNodes, maxNodeCount: nodes.maxNodes } };
-}
-
-/**
- * Options of every GKE node pool: after the APIs and the node account's grants; `initialNodeCount`
- * ignored after creation (the autoscaler moves the size, and a change would recreate the pool).
- */
-export function nodePoolOptions(apis: ProjectApis, nodeIdentity: NodeIdentity): pulumi.CustomResourceOptions {
-    return { dependsOn: [...apis.after("container", "compute"), ...nodeIdentity.grants], ignoreChanges: ["initialNodeCount"] };
 }

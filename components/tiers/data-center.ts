@@ -10,7 +10,7 @@ import type { Names } from "../naming";
 import { createSignedCert, type KeyPair } from "../pki/certificates";
 import { restrictedNamespace } from "../kubernetes/namespace";
 import type { GridPool } from "../clusters/pool-labels";
-import { createSandboxPools, type SandboxPools } from "../clusters/sandbox-pools";
+import type { SandboxPools } from "../clusters/sandbox-pools";
 import { ConsulClient } from "../workloads/consul-client";
 import { JobGrid } from "../workloads/job-grid";
 import { WarmPool } from "../workloads/warm-pool";
@@ -83,11 +83,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.placement = { tier: "datacenter", continent: region.continent, region: region.name, datacenter: dc.name };
         const k8sOpts = { parent: this, provider: fromRegion.provider };
 
-        this.pools = createSandboxPools(
-            dc.name,
-            { names, region, dataCenter: dc, dataPlane: fromRegion.dataPlane, placement: this.placement, apis: args.apis, kubernetesVersion: args.world.aws.kubernetesVersion, gvisorRelease: args.world.aws.gvisorRelease },
-            this,
-        );
+        this.pools = fromRegion.dataPlane.addSandboxPools(dc.name, { names, region, dataCenter: dc, placement: this.placement }, { parent: this });
 
         const nsName = names.dataCenterNamespace(dc.name);
         this.namespace = restrictedNamespace(`${dc.name}-ns`, {
@@ -149,7 +145,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
             // Its subscriber grant (Pub/Sub) and its scaler's metrics grant (project IAM) name GKE
             // principals of the `<project>.svc.id.goog` pool, which exists once a Workload Identity
             // cluster does: they wait for the APIs and for the region's cluster.
-            { parent: this, dependsOn: [...args.apis.after("pubsub", "cloudresourcemanager"), ...(fromRegion.dataPlane.cloud === "gcp" ? [fromRegion.dataPlane.cluster] : [])] },
+            { parent: this, dependsOn: [...args.apis.after("pubsub", "cloudresourcemanager"), ...fromRegion.dataPlane.principalsReady] },
         );
 
         this.registerOutputs({ namespace: nsName, nodePools: this.nodePoolNames() });

@@ -10,7 +10,7 @@ import { restrictedNamespace } from "../kubernetes/namespace";
 import { JobQueue } from "../messaging/job-queue";
 import type { AgentImageRefs } from "../images/agents";
 import { ecrPullPolicy } from "../images/ecr";
-import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
+import type { GridIdentity } from "../workloads/grid-identity";
 import { SiteCodeBucket } from "../storage/site-code";
 import { awsProvider } from "../aws-provider";
 import type { DataPlaneCluster } from "../clusters/cloud-cluster";
@@ -145,7 +145,7 @@ export class RegionTier extends pulumi.ComponentResource {
             child,
         );
 
-        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { project: world.gcpProject, names, region, dataPlane: this.dataPlane, apis: args.global.apis }, this);
+        this.gridIdentity = this.dataPlane.workloadIdentity(`${region.name}-grid-identity`, { project: world.gcpProject, names, region, apis: args.global.apis }, { parent: this });
         this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, this);
 
         this.controlPlane = createRegionControlPlane(
@@ -158,10 +158,8 @@ export class RegionTier extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 intermediateCa: this.intermediateCa,
                 clientCa: this.clientCa,
-                dataPlaneIssuer: this.dataPlane.cloud === "gcp"
-                    ? pulumi.output(`https://container.googleapis.com/v1/projects/${world.gcpProject}/locations/${region.location}/clusters/${clusterName}`)
-                    : this.dataPlane.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""),
-                dataCenterEgressIps: this.dataPlane.cloud === "gcp" ? this.dataPlane.egressIps : this.dataPlane.egressIps,
+                dataPlaneIssuer: this.dataPlane.issuer,
+                dataCenterEgressIps: this.dataPlane.egressIps,
                 placement: this.placement,
             },
             this,
