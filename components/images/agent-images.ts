@@ -80,7 +80,7 @@ export class AgentImages extends pulumi.ComponentResource {
         const awsRegions = [...new Set(world.continents.flatMap((c) => c.regions).filter((r) => r.cloud === "aws").map((r) => r.location))].sort();
         this.ecr = {};
         for (const awsRegion of awsRegions) {
-            const provider = awsProvider(`images-${awsRegion}`, awsRegion, world.awsAccountId, awsTags("agent-images", placement), this);
+            const provider = awsProvider(`images-${awsRegion}`, { awsRegion, accountId: world.awsAccountId, tags: awsTags("agent-images", placement) }, { parent: this });
             this.ecr[awsRegion] = Object.fromEntries(
                 toBuild.map((k) => [
                     k,

@@ -12,9 +12,13 @@ import type { GlobalTier } from "./global";
 import { continentSystemPool } from "../clusters/continent-system-pool";
 
 export interface ContinentTierArgs {
+    /** the effective world config (environment, admin CIDRs, AWS account and settings) */
     world: World;
+    /** physical names of everything the continent creates */
     names: Names;
+    /** the continent's effective config: cloud, location, zones, CIDR, system pool, its regions */
     continent: Continent;
+    /** the world network, registry and APIs the continental cluster uses */
     global: GlobalTier;
 }
 
@@ -66,7 +70,7 @@ export class ContinentTier extends pulumi.ComponentResource {
             );
         } else {
             const tags = awsTags("control-plane-cluster", placement);
-            const provider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
+            const provider = awsProvider(`${continent.name}-aws`, { awsRegion: continent.location, accountId: world.awsAccountId, tags }, { parent: this });
             this.cluster = new EksCluster(
                 `${continent.name}-cp`,
                 { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider },
@@ -79,7 +83,7 @@ export class ContinentTier extends pulumi.ComponentResource {
         this.provider = this.cluster.provider;
         const classNames = [...new Set(continent.regions.map((r) => r.consul.storageClass))].sort();
         this.consulStorageClasses = Object.fromEntries(
-            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, cloud: continent.cloud, placement, provider: this.provider, parent: this })]),
+            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, cloud: continent.cloud, placement }, { parent: this, provider: this.provider })]),
         );
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig });
     }

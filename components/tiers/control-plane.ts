@@ -21,13 +21,19 @@ export interface RegionControlPlane {
 }
 
 export interface RegionControlPlaneArgs {
+    /** the effective world config (the Consul image, the region's continent) */
     world: World;
+    /** physical names of the servers, the load balancer and its host */
     names: Names;
+    /** the region's effective config */
     region: Region;
+    /** the world context (project, admin CIDRs, network, DNS zone) and the APIs the load balancer calls */
     global: GlobalTier;
+    /** the continent whose cluster runs the Consul servers and the load balancer's backends */
     continent: ContinentTier;
     /** the control-plane namespace (in the continental cluster) */
     namespace: k8s.core.v1.Namespace;
+    /** the region's intermediate CA: signs the Consul servers' and the load balancer's certificates */
     intermediateCa: KeyPair;
     /** the region's own client CA: signs data-center and operator client certificates */
     clientCa: KeyPair;
@@ -35,11 +41,13 @@ export interface RegionControlPlaneArgs {
     dataPlaneIssuer: pulumi.Output<string>;
     /** the region data-plane cluster's NAT egress addresses: the only sources the load balancer admits */
     dataCenterEgressIps: pulumi.Output<string>[];
+    /** where the control plane sits in the world (labels and tags) */
     placement: Placement;
 }
 
 /** Builds the region's Consul servers and their load balancer, both children of the region tier. */
-export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: pulumi.Resource): RegionControlPlane {
+export function createRegionControlPlane(args: RegionControlPlaneArgs, opts: { parent: pulumi.Resource }): RegionControlPlane {
+    const { parent } = opts;
     const { world, names, region } = args;
     const continent = world.continents.find((c) => c.name === region.continent);
     if (!continent) throw new Error(`region ${region.name}: continent ${region.continent} not in the world`);
@@ -94,7 +102,7 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             operatorCert,
             dependsOn: [consul.statefulSet, loadBalancer],
         },
-        parent,
+        { parent },
     );
     return { consul, loadBalancer, host: loadBalancer.host, acl };
 }

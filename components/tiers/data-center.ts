@@ -86,18 +86,20 @@ export class DataCenterTier extends pulumi.ComponentResource {
         this.pools = fromRegion.dataPlane.addSandboxPools(dc.name, { names, region, dataCenter: dc, placement: this.placement }, { parent: this });
 
         const nsName = names.dataCenterNamespace(dc.name);
-        this.namespace = restrictedNamespace(`${dc.name}-ns`, {
-            namespace: nsName,
-            labels: k8sLabels(nsName, "data-center", this.placement),
-            quota: {
-                "requests.cpu": "200",
-                "requests.memory": "400Gi",
-                "limits.memory": "800Gi",
-                pods: "2000",
+        this.namespace = restrictedNamespace(
+            `${dc.name}-ns`,
+            {
+                namespace: nsName,
+                labels: k8sLabels(nsName, "data-center", this.placement),
+                quota: {
+                    "requests.cpu": "200",
+                    "requests.memory": "400Gi",
+                    "limits.memory": "800Gi",
+                    pods: "2000",
+                },
             },
-            provider: fromRegion.provider,
-            parent: this,
-        });
+            { parent: this, provider: fromRegion.provider },
+        );
 
         this.clientCert = createSignedCert(
             `${dc.name}-client`,

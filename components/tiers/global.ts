@@ -14,6 +14,7 @@ import { artifactRegistryLocation } from "../images/registries";
 export interface GlobalTierArgs {
     /** the effective world config */
     world: World;
+    /** physical names of everything the world creates */
     names: Names;
 }
 
@@ -53,7 +54,7 @@ export class GlobalTier extends pulumi.ComponentResource {
         const labels = gcpLabels("global", placement);
         const prod = world.environment === "prod";
 
-        this.apis = new ProjectApis(project, this);
+        this.apis = new ProjectApis(project, { parent: this });
         // before the clusters: their nodes get read access to it
         // Every GCP data plane of the world pulls the agents from here: a multi-region repository
         // (around global.location) keeps serving when one of its regions is down. Tags are immutable,

@@ -20,10 +20,15 @@ import { DataCenterTier, type RegionForDataCenter } from "./data-center";
 import type { GlobalTier } from "./global";
 
 export interface RegionTierArgs {
+    /** the effective world config (project, admin CIDRs, AWS account and settings) */
     world: World;
+    /** physical names of everything the region creates */
     names: Names;
+    /** the region's effective config: cloud, location, zones, CIDR, Consul, jobs, its data centers */
     region: Region;
+    /** root CA, network, registry, images, APIs, Pub/Sub agent, dispatcher, alert channels and the world context */
     global: GlobalTier;
+    /** the continent whose cluster hosts the region's control plane */
     continent: ContinentTier;
 }
 
@@ -73,13 +78,15 @@ export class RegionTier extends pulumi.ComponentResource {
 
         // The regional control plane's namespace, in the continental cluster.
         const cpName = names.controlPlaneNamespace(region.name);
-        this.namespace = restrictedNamespace(`${region.name}-cp`, {
-            namespace: cpName,
-            labels: k8sLabels(cpName, "control-plane", this.placement),
-            quota: { "requests.cpu": "16", "requests.memory": "32Gi", "limits.memory": "64Gi", persistentvolumeclaims: "20", "requests.storage": "500Gi" },
-            provider: args.continent.provider,
-            parent: this,
-        });
+        this.namespace = restrictedNamespace(
+            `${region.name}-cp`,
+            {
+                namespace: cpName,
+                labels: k8sLabels(cpName, "control-plane", this.placement),
+                quota: { "requests.cpu": "16", "requests.memory": "32Gi", "limits.memory": "64Gi", persistentvolumeclaims: "20", "requests.storage": "500Gi" },
+            },
+            { parent: this, provider: args.continent.provider },
+        );
 
         this.intermediateCa = createSignedCert(
             `${region.name}-intermediate-ca`,
@@ -113,7 +120,7 @@ export class RegionTier extends pulumi.ComponentResource {
             );
         } else {
             const tags = awsTags("data-plane-cluster", this.placement);
-            const provider = awsProvider(`${region.name}-aws`, region.location, world.awsAccountId, tags, this);
+            const provider = awsProvider(`${region.name}-aws`, { awsRegion: region.location, accountId: world.awsAccountId, tags }, { parent: this });
             const eks = new EksCluster(
                 `${region.name}-dp`,
                 { clusterName, awsRegion: region.location, zones: region.zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, aws: world.aws, tags, placement: this.placement, protect: region.protect, provider },
@@ -146,7 +153,7 @@ export class RegionTier extends pulumi.ComponentResource {
         );
 
         this.gridIdentity = this.dataPlane.workloadIdentity(`${region.name}-grid-identity`, { project: world.gcpProject, names, region, apis: args.global.apis }, { parent: this });
-        this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, this);
+        this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, child);
 
         this.controlPlane = createRegionControlPlane(
             {
@@ -162,7 +169,7 @@ export class RegionTier extends pulumi.ComponentResource {
                 dataCenterEgressIps: this.dataPlane.egressIps,
                 placement: this.placement,
             },
-            this,
+            child,
         );
 
         const fromRegion: RegionForDataCenter = {

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { Cloud } from "../../config/model";
 import { k8sLabels, type Placement } from "../../labels";
@@ -8,8 +8,6 @@ export interface ConsulStorageClassArgs {
     className: string;
     cloud: Cloud;
     placement: Placement;
-    provider: k8s.Provider;
-    parent: pulumi.Resource;
 }
 
 const CSI = {
@@ -24,7 +22,7 @@ const CSI = {
  * shared by the continent's regions. Persistent disks are always encrypted at rest on GCP; EBS
  * volumes ask for it.
  */
-export function consulStorageClass(name: string, args: ConsulStorageClassArgs): k8s.storage.v1.StorageClass {
+export function consulStorageClass(name: string, args: ConsulStorageClassArgs, opts: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.storage.v1.StorageClass {
     const csi = CSI[args.cloud];
     return new k8s.storage.v1.StorageClass(
         name,
@@ -36,6 +34,6 @@ export function consulStorageClass(name: string, args: ConsulStorageClassArgs): 
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
         },
-        { parent: args.parent, provider: args.provider },
+        opts,
     );
 }
