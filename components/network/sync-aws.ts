@@ -4,8 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import { awsTags } from "../labels";
 import { BROKER_HEALTH_PATH } from "../workloads/broker";
 import { ALB_SSL_POLICY } from "./mtls-aws";
-import type { EksCluster } from "../clusters/eks";
-import type { SyncPathFrontend, SyncPathImplArgs } from "./sync-common";
+import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { albWebAcl } from "./sync-protection";
 
 /** Longer than the broker's request timeout (60 s). */
@@ -20,7 +19,7 @@ const IDLE_TIMEOUT_SECONDS = 75;
  * NetworkPolicy admits) and fails the health check on nodes without a broker pod. A regional WAF web
  * ACL associated with the ALB limits each client IP and filters web attacks (sync-protection.ts).
  */
-export function createAwsSyncPath(args: SyncPathImplArgs<EksCluster>, parent: pulumi.Resource): SyncPathFrontend {
+export function createAwsSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { cloud: "aws" }>>, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
     const eks = args.dataPlane;
     const { awsProvider } = eks;

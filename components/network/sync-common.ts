@@ -1,6 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as gcp from "@pulumi/gcp";
 import type { DataPlaneCluster } from "../clusters/cloud-cluster";
+import type { EksCluster } from "../clusters/eks";
+import type { GkeCluster } from "../clusters/gke";
 import type { DataCenter, Region } from "../config/model";
 import type { WorldContext } from "../context";
 import type { Placement } from "../labels";
@@ -18,39 +20,42 @@ import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
  */
 
 /** The entrance of a data center: how its load balancer reaches the broker and from where. */
-export interface BrokerEntrance {
-    exposure: BrokerExposure;
+export interface BrokerEntrance<E extends BrokerExposure = BrokerExposure> {
+    exposure: E;
     /** the load balancer's source ranges (the broker's NetworkPolicy admits only these) */
     loadBalancerSources: string[];
 }
+
+/** A data center's cluster and its broker's entrance there, one cloud's pair: the sync path's implementation follows from it. */
+export type SyncTarget =
+    | { cloud: "gcp"; dataPlane: GkeCluster; entrance: BrokerEntrance<Extract<BrokerExposure, { kind: "neg" }>> }
+    | { cloud: "aws"; dataPlane: EksCluster; entrance: BrokerEntrance<Extract<BrokerExposure, { kind: "nodePort" }>> };
 
 /**
  * GCP: zonal NEGs in the data center's zone, reached from Google's front ends and health checkers;
  * AWS: node ports on the system nodes, reached from the ALB's nodes in the region VPC's public subnets.
  */
-export function brokerEntrance(names: Names, region: Region, dc: DataCenter): BrokerEntrance {
-    return region.cloud === "gcp"
-        ? { exposure: { kind: "neg", negName: names.brokerNeg(dc.name), zone: dc.zone }, loadBalancerSources: [...GOOGLE_FRONT_END_RANGES] }
-        : { exposure: { kind: "nodePort" }, loadBalancerSources: region.zones.map((z) => layout.awsPublic(region.cidr, z)) };
+export function syncTarget(dataPlane: DataPlaneCluster, names: Names, region: Region, dc: DataCenter): SyncTarget {
+    return dataPlane.cloud === "gcp"
+        ? { cloud: "gcp", dataPlane, entrance: { exposure: { kind: "neg", negName: names.brokerNeg(dc.name), zone: dc.zone }, loadBalancerSources: [...GOOGLE_FRONT_END_RANGES] } }
+        : { cloud: "aws", dataPlane, entrance: { exposure: { kind: "nodePort" }, loadBalancerSources: region.zones.map((z) => layout.awsPublic(region.cidr, z)) } };
 }
 
-export interface SyncPathArgs<C extends DataPlaneCluster = DataPlaneCluster> {
+export interface SyncPathArgs {
     /** the project, the world network (GCP firewall) and the DNS zone the `<dc>.sync` records go in */
     context: WorldContext;
     names: Names;
     region: Region;
     dataCenter: DataCenter;
-    /** the region's data-plane cluster: the load balancer is in its cloud, in front of its nodes */
-    dataPlane: C;
+    /** the region's data-plane cluster (the load balancer is in its cloud, in front of its nodes) and how the broker is exposed there */
+    target: SyncTarget;
     /** the data center's broker: its Service is the load balancer's only backend */
     broker: Broker;
-    /** how the broker is exposed to the load balancer (NEG or node port) and from which ranges */
-    entrance: BrokerEntrance;
     placement: Placement;
 }
 
-/** What each cloud's implementation receives: the args for its cluster, and the host name. */
-export type SyncPathImplArgs<C extends DataPlaneCluster> = SyncPathArgs<C> & { host: string };
+/** What each cloud's implementation receives: the args, its own cloud's target, and the host name. */
+export type SyncPathImplArgs<T extends SyncTarget> = Omit<SyncPathArgs, "target"> & T & { host: string };
 
 export interface SyncPathFrontend {
     /** GCP: the static address; AWS: the ALB's DNS name */

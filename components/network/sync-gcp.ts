@@ -4,8 +4,7 @@ import { gcpLabels } from "../labels";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
 import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
-import type { GkeCluster } from "../clusters/gke";
-import type { SyncPathFrontend, SyncPathImplArgs } from "./sync-common";
+import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { cloudArmorPolicy } from "./sync-protection";
 
 /** Longer than the broker's request timeout (60 s), so the broker, not the proxy, answers a slow site. */
@@ -22,14 +21,13 @@ const BACKEND_TIMEOUT_SECONDS = 75;
  * broker port on the cluster's pod range only. A Cloud Armor security policy on the backend service
  * limits each client IP and filters web attacks before requests reach the broker (sync-protection.ts).
  */
-export function createGcpSyncPath(args: SyncPathImplArgs<GkeCluster>, parent: pulumi.Resource): SyncPathFrontend {
+export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { cloud: "gcp" }>>, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
     const project = args.context.project;
     const p = `${dc.name}-sync`;
     const opts = { parent };
     const labels = gcpLabels("sync-load-balancer", args.placement);
     const n = (suffix: string) => names.syncGcpResource(dc.name, suffix);
-    if (args.entrance.exposure.kind !== "neg") throw new Error(`${dc.name}: the GCP synchronous path needs the broker behind a NEG`);
     const negName = args.entrance.exposure.negName;
 
     const healthCheck = new gcp.compute.HealthCheck(

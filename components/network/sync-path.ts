@@ -16,8 +16,8 @@ export class SyncPath extends pulumi.ComponentResource {
     constructor(name: string, args: SyncPathArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:network:SyncPath", name, {}, opts);
         this.host = args.names.syncHost(args.dataCenter.name);
-        const dataPlane = args.dataPlane;
-        const frontend = dataPlane.cloud === "gcp" ? createGcpSyncPath({ ...args, dataPlane, host: this.host }, this) : createAwsSyncPath({ ...args, dataPlane, host: this.host }, this);
+        const { target, ...rest } = args;
+        const frontend = target.cloud === "gcp" ? createGcpSyncPath({ ...rest, ...target, host: this.host }, this) : createAwsSyncPath({ ...rest, ...target, host: this.host }, this);
         this.address = frontend.address;
         this.dnsRecord = frontend.dnsRecord;
         this.registerOutputs({ host: this.host, address: this.address });

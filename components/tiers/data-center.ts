@@ -17,7 +17,7 @@ import { WarmPool } from "../workloads/warm-pool";
 import type { ProjectApis } from "../project/services";
 import type { SiteCodeBucket } from "../storage/site-code";
 import type { GridIdentity } from "../workloads/grid-identity";
-import { brokerEntrance } from "../network/sync-common";
+import { syncTarget } from "../network/sync-common";
 import { SyncPath } from "../network/sync-path";
 
 /** What a data center takes from its region (the region tier builds it; a data center never sees the tier). */
@@ -123,13 +123,14 @@ export class DataCenterTier extends pulumi.ComponentResource {
 
         // The grids: each on its own sandboxed pool, registered with the region's Consul through the mTLS load balancer.
         const gridDeps = [this.namespace, this.clientTlsSecret];
-        const grid = { world: args.world, region, dataCenter: dc, namespace: nsName, images: fromRegion.images, placement: this.placement, provider: fromRegion.provider };
+        const grid = { project: args.context.project, region, dataCenter: dc, namespace: nsName, images: fromRegion.images, placement: this.placement, provider: fromRegion.provider };
         this.consul = new ConsulClient(
             `${dc.name}-consul-client`,
             { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, placement: this.placement, provider: fromRegion.provider, dependsOn: gridDeps },
             { parent: this },
         );
-        const entrance = brokerEntrance(names, region, dc);
+        const target = syncTarget(fromRegion.dataPlane, names, region, dc);
+        const { entrance } = target;
         this.warmPool = new WarmPool(
             `${dc.name}-warm-pool`,
             { ...grid, consul: this.consul, entrance, identity: fromRegion.gridIdentity, siteCode: fromRegion.siteCode, dependsOn: [...gridDeps, this.pools["warm-pool"].resource] },
@@ -137,7 +138,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         );
         this.syncPath = new SyncPath(
             `${dc.name}-sync`,
-            { context: args.context, names, region, dataCenter: dc, dataPlane: fromRegion.dataPlane, broker: this.warmPool.broker, entrance, placement: this.placement },
+            { context: args.context, names, region, dataCenter: dc, target, broker: this.warmPool.broker, placement: this.placement },
             // its load balancer, certificate and DNS records call these APIs (children wait for their parent)
             { parent: this, dependsOn: args.apis.after("compute", "certificatemanager", "dns") },
         );
