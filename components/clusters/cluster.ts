@@ -15,6 +15,12 @@ export function childOptions(self: pulumi.Resource, opts?: pulumi.ComponentResou
     return { parent: self, aliases: opts?.parent ? [{ parent: opts.parent }] : [] };
 }
 
+/** A StorageClass's provisioner and parameters for the cluster's block volumes. */
+export interface DiskStorage {
+    provisioner: string;
+    parameters: Readonly<Record<string, string>>;
+}
+
 /** What a workload identity needs besides its cluster. */
 export interface WorkloadIdentityArgs {
     /** the GCP project of the identity pool and of the IAM bindings that name its principals */
@@ -50,6 +56,10 @@ export interface Cluster {
      * on EKS the pool is ours and every principal already refers to it.
      */
     readonly principalsReady: pulumi.Resource[];
+    /** where an internet-facing load balancer in front of the cluster reaches its nodes and pods from (what their NetworkPolicies admit) */
+    readonly loadBalancerSources: readonly string[];
+    /** the CSI driver and parameters of the cluster's persistent disks (StorageClasses) */
+    readonly diskStorage: DiskStorage;
     /** Adds a data center's two sandboxed (gVisor), tainted node pools pinned to its zone. */
     addSandboxPools(name: string, args: SandboxPoolsArgs, opts: pulumi.CustomResourceOptions): SandboxPools;
     /** How the cluster's workloads get a keyless Google identity (workload identity federation). */

@@ -10,7 +10,8 @@ import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
 import { clusterAdminAccess } from "./eks-access";
 import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
-import { childOptions, type Cluster, type WorkloadIdentityArgs } from "./cluster";
+import { layout } from "../network/cidr";
+import { childOptions, type Cluster, type DiskStorage, type WorkloadIdentityArgs } from "./cluster";
 import { createEksSandboxPools } from "./eks-sandbox-pools";
 import { eksWorkloadIdentity } from "./eks-workload-identity";
 import type { SandboxPools, SandboxPoolsArgs } from "./sandbox-pools";
@@ -105,6 +106,10 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
     readonly issuer: pulumi.Output<string>;
     /** none: the workload identity pool is ours, and every principal refers to it */
     readonly principalsReady: pulumi.Resource[] = [];
+    /** the VPC's public subnets, one per zone: an ALB's nodes reach the cluster's nodes from them */
+    readonly loadBalancerSources: readonly string[];
+    /** the EBS CSI driver (the add-on), encrypted gp3 volumes */
+    readonly diskStorage: DiskStorage = { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } };
     private readonly physicalName: string;
     private readonly settings: AwsSettings;
 
@@ -132,6 +137,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         this.kubeconfig = built.kubeconfig;
         this.provider = built.provider;
         this.physicalName = args.clusterName;
+        this.loadBalancerSources = args.zones.map((z) => layout.awsPublic(args.cidr, z));
         this.settings = args.aws;
         this.issuer = this.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? "");
         this.clusterName = this.cluster.name;

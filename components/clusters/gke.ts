@@ -5,7 +5,8 @@ import { layout, parseCidr } from "../network/cidr";
 import { GKE_MAX_PODS_PER_NODE, gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
 import type { ProjectApis } from "../project/services";
 import { gkeKubeconfig } from "./kubeconfig";
-import { childOptions, type Cluster, type WorkloadIdentityArgs } from "./cluster";
+import { GOOGLE_FRONT_END_RANGES } from "../network/google-front-ends";
+import { childOptions, type Cluster, type DiskStorage, type WorkloadIdentityArgs } from "./cluster";
 import { createGkeSandboxPools } from "./gke-sandbox-pools";
 import { gkeWorkloadIdentity } from "./gke-workload-identity";
 import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke-nodes";
@@ -70,6 +71,10 @@ export class GkeCluster extends pulumi.ComponentResource implements Cluster {
     readonly issuerUrl: string;
     readonly issuer: pulumi.Output<string>;
     readonly principalsReady: pulumi.Resource[];
+    /** Google's front ends and health checkers: a GCP external load balancer's backend traffic comes from them */
+    readonly loadBalancerSources = GOOGLE_FRONT_END_RANGES;
+    /** the Compute Engine persistent disk CSI driver (always encrypted at rest) */
+    readonly diskStorage: DiskStorage = { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } };
     private readonly apis: ProjectApis;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {

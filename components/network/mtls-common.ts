@@ -7,7 +7,6 @@ import type { Placement } from "../labels";
 import type { Names } from "../naming";
 import type { KeyPair } from "../pki/certificates";
 import type { ConsulServers } from "../workloads/consul/servers";
-import { layout } from "./cidr";
 
 /** The interface of the mutual-TLS load balancer and what its GCP and AWS implementations share. */
 
@@ -50,13 +49,7 @@ export interface MtlsFrontend {
     clientValidation: "REJECT_INVALID" | "verify";
 }
 
-/** Google Front End and health-check ranges: where a GCP external Application Load Balancer's backend traffic comes from. */
-export const GOOGLE_FRONT_END_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
-
-/** CIDRs the load balancer reaches the Consul pods from: GFE ranges on GCP, the ALB's public subnets on AWS. */
-export function loadBalancerSourceRanges(continent: Continent): string[] {
-    return continent.cloud === "gcp" ? [...GOOGLE_FRONT_END_RANGES] : continent.zones.map((z) => layout.awsPublic(continent.cidr, z));
-}
+export { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
 
 /** The `<region>.cp.<domain>` record in the global zone. */
 export function controlPlaneDnsRecord(

@@ -3,7 +3,8 @@ import * as gcp from "@pulumi/gcp";
 import type { GkeCluster } from "../clusters/gke";
 import { gcpLabels } from "../labels";
 import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES, controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
+import { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
+import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 /** answered without an ACL token (status endpoints need none), 200 with the leader's address once there is one */
 export const HEALTH_PATH = "/v1/status/leader";

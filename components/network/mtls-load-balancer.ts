@@ -6,7 +6,7 @@ import { createAwsMtls } from "./mtls-aws";
 import type { MtlsFrontend, MtlsLoadBalancerArgs } from "./mtls-common";
 import { createGcpMtls } from "./mtls-gcp";
 
-export { GOOGLE_FRONT_END_RANGES, loadBalancerSourceRanges, type MtlsLoadBalancerArgs } from "./mtls-common";
+export { GOOGLE_FRONT_END_RANGES, type MtlsLoadBalancerArgs } from "./mtls-common";
 
 /**
  * The mutual-TLS load balancer in front of a regional control plane (Koyeb: "a load balancer in

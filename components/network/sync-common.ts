@@ -8,8 +8,6 @@ import type { WorldContext } from "../context";
 import type { Placement } from "../labels";
 import type { Names } from "../naming";
 import type { Broker, BrokerExposure } from "../workloads/broker";
-import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
 
 /**
  * The synchronous path's way in, one per data center: `<dc>.sync.<domain>` in the world's DNS
@@ -35,10 +33,10 @@ export type SyncTarget =
  * GCP: zonal NEGs in the data center's zone, reached from Google's front ends and health checkers;
  * AWS: node ports on the system nodes, reached from the ALB's nodes in the region VPC's public subnets.
  */
-export function syncTarget(dataPlane: DataPlaneCluster, names: Names, region: Region, dc: DataCenter): SyncTarget {
+export function syncTarget(dataPlane: DataPlaneCluster, names: Names, dc: DataCenter): SyncTarget {
     return dataPlane.cloud === "gcp"
-        ? { cloud: "gcp", dataPlane, entrance: { exposure: { kind: "neg", negName: names.brokerNeg(dc.name), zone: dc.zone }, loadBalancerSources: [...GOOGLE_FRONT_END_RANGES] } }
-        : { cloud: "aws", dataPlane, entrance: { exposure: { kind: "nodePort" }, loadBalancerSources: region.zones.map((z) => layout.awsPublic(region.cidr, z)) } };
+        ? { cloud: "gcp", dataPlane, entrance: { exposure: { kind: "neg", negName: names.brokerNeg(dc.name), zone: dc.zone }, loadBalancerSources: [...dataPlane.loadBalancerSources] } }
+        : { cloud: "aws", dataPlane, entrance: { exposure: { kind: "nodePort" }, loadBalancerSources: [...dataPlane.loadBalancerSources] } };
 }
 
 export interface SyncPathArgs {

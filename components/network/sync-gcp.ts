@@ -3,7 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import { gcpLabels } from "../labels";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
+import { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
 import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { cloudArmorPolicy } from "./sync-protection";
 

@@ -83,7 +83,7 @@ export class ContinentTier extends pulumi.ComponentResource {
         this.provider = this.cluster.provider;
         const classNames = [...new Set(continent.regions.map((r) => r.consul.storageClass))].sort();
         this.consulStorageClasses = Object.fromEntries(
-            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, cloud: continent.cloud, placement }, { parent: this, provider: this.provider })]),
+            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, storage: this.cluster.diskStorage, placement }, { parent: this, provider: this.provider })]),
         );
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig });
     }

@@ -5,7 +5,7 @@ import type { Placement } from "../labels";
 import type { Names } from "../naming";
 import { createSignedCert, type KeyPair } from "../pki/certificates";
 import { createConsulAcl, type ConsulAcl } from "../workloads/consul/acl-bootstrap";
-import { MtlsLoadBalancer, loadBalancerSourceRanges } from "../network/mtls-load-balancer";
+import { MtlsLoadBalancer } from "../network/mtls-load-balancer";
 import { ConsulServers } from "../workloads/consul/servers";
 import type { ContinentTier } from "./continent";
 import type { GlobalTier } from "./global";
@@ -61,7 +61,7 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, opts: { p
             intermediateCa: args.intermediateCa,
             placement: args.placement,
             provider: args.continent.provider,
-            loadBalancerSources: loadBalancerSourceRanges(continent),
+            loadBalancerSources: [...args.continent.cluster.loadBalancerSources],
             loadBalancerHost: names.controlPlaneHost(region.name),
         },
         { parent },

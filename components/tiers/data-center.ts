@@ -129,7 +129,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
             { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, placement: this.placement, provider: fromRegion.provider, dependsOn: gridDeps },
             { parent: this },
         );
-        const target = syncTarget(fromRegion.dataPlane, names, region, dc);
+        const target = syncTarget(fromRegion.dataPlane, names, dc);
         const { entrance } = target;
         this.warmPool = new WarmPool(
             `${dc.name}-warm-pool`,

@@ -1,19 +1,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Cloud } from "../../config/model";
+import type { DiskStorage } from "../../clusters/cluster";
 import { k8sLabels, type Placement } from "../../labels";
 
 export interface ConsulStorageClassArgs {
     /** the StorageClass name the regions' `consul.storageClass` refers to */
     className: string;
-    cloud: Cloud;
+    /** the cluster's disk CSI driver and its parameters (the cluster contract's `diskStorage`) */
+    storage: DiskStorage;
     placement: Placement;
 }
-
-const CSI = {
-    gcp: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } },
-    aws: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } },
-} as const;
 
 /**
  * A StorageClass for Consul server volumes in a continental cluster: reclaim policy Retain, so a
@@ -23,7 +19,7 @@ const CSI = {
  * volumes ask for it.
  */
 export function consulStorageClass(name: string, args: ConsulStorageClassArgs, opts: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.storage.v1.StorageClass {
-    const csi = CSI[args.cloud];
+    const csi = args.storage;
     return new k8s.storage.v1.StorageClass(
         name,
         {
