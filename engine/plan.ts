@@ -13,6 +13,8 @@ export interface PlanResource {
     provider?: string;
     protect: boolean;
     ignoreChanges: string[];
+    /** the URNs the resource had before (only when it has any: see recorder.ts) */
+    aliases?: string[];
     inputs: unknown;
 }
 
@@ -37,6 +39,7 @@ export function toPlan(g: GraphIndex): Plan {
             provider: r.provider,
             protect: r.protect,
             ignoreChanges: r.ignoreChanges,
+            ...(r.aliases?.length ? { aliases: r.aliases } : {}),
             inputs: redact(r.inputs),
         })),
     };

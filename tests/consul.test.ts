@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { parseWorld } from "../components/config/load";
 import { allRegions, type Region, type World } from "../components/config/model";
-import { loadBalancerSourceRanges } from "../components/network/mtls-load-balancer";
+import { GOOGLE_FRONT_END_RANGES } from "../components/network/mtls-load-balancer";
+import { layout } from "../components/network/cidr";
 import { isSignedBy, parseCert } from "./support/x509";
 import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
@@ -286,7 +287,8 @@ describe("Consul servers", () => {
                     assert.ok(oidc.egress[0].to[0].ipBlock.except.includes("10.0.0.0/8"), "public addresses only");
                     assert.deepEqual(
                         lb.ingress[0].from.map((f: Obj) => f.ipBlock.cidr),
-                        loadBalancerSourceRanges(continentOf(world, r)),
+                        // GCP: Google's front ends; AWS: the ALB's nodes in the continent VPC's public subnets
+                        ((cont) => (cont.cloud === "gcp" ? GOOGLE_FRONT_END_RANGES : cont.zones.map((z) => layout.awsPublic(cont.cidr, z))))(continentOf(world, r)),
                     );
                     for (const p of c.policies) for (const rule of spec(p).ingress ?? []) assert.ok(rule.from.length > 0, "no ingress from anywhere");
                 }

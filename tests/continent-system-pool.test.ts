@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { parseWorld } from "../components/config/load";
-import { continentSystemPool } from "../components/tiers/continent-system-pool";
+import { continentSystemPool } from "../components/clusters/continent-system-pool";
 import { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { at } from "../engine/values";

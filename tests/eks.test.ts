@@ -269,8 +269,8 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
                 const g = await stackGraph(stack);
                 assert.equal(world.aws.natGatewayPerZone, stack === "prod");
                 for (const c of clusters) {
-                    const tier = g.get(CLUSTER, c.prefix).parent!;
-                    const nats = g.children(tier).filter((r) => r.type === "aws:ec2/natGateway:NatGateway" && r.name.startsWith(`${c.prefix}-nat`));
+                    const component = g.get(CLUSTER, c.prefix).parent!;
+                    const nats = g.children(component).filter((r) => r.type === "aws:ec2/natGateway:NatGateway" && r.name.startsWith(`${c.prefix}-nat`));
                     assert.equal(nats.length, stack === "prod" ? c.zones.length : 1, c.prefix);
                     for (const zone of c.zones) {
                         const subnet = g.get("aws:ec2/subnet:Subnet", `${c.prefix}-private-${zone}`);
@@ -285,9 +285,11 @@ describe("EKS: what a real `pulumi up` on a fresh account needs", () => {
                 }
                 // every data-plane NAT address is admitted by its region's control-plane load balancer
                 for (const r of allRegions(world).filter((x) => x.cloud === "aws")) {
-                    const tier = g.get("globalgrid:tier:Region", r.name);
+                    // the region's data-plane cluster component owns its NAT addresses
+                    const cluster = g.get("globalgrid:cluster:Eks", `${r.name}-dp`);
+                    assert.equal(cluster.parent, g.get("globalgrid:tier:Region", r.name).urn);
                     const ips = g
-                        .children(tier.urn)
+                        .children(cluster.urn)
                         .filter((x) => x.type === "aws:ec2/eip:Eip")
                         .map((e) => `${e.outputs.publicIp}/32`)
                         .sort();

@@ -12,7 +12,7 @@ import { irsaRole } from "./irsa";
  * cluster-autoscaler-autodiscover.yaml: it discovers the cluster's managed node groups by the
  * tags EKS puts on their Auto Scaling groups (`k8s.io/cluster-autoscaler/enabled` and
  * `k8s.io/cluster-autoscaler/<cluster>`) and grows a group when pods are Pending for lack of a
- * node that matches its labels and taints (sandbox-pools.ts adds the node-template tags for
+ * node that matches its labels and taints (eks-sandbox-pools.ts adds the node-template tags for
  * groups at zero). Chosen over Karpenter because the grids run on zone-pinned, tainted managed
  * node groups with a gVisor launch template; Cluster Autoscaler scales exactly those groups,
  * while Karpenter would replace them with its own provisioning (NodePools, EC2NodeClasses,

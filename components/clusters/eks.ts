@@ -10,6 +10,12 @@ import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
 import { clusterAdminAccess } from "./eks-access";
 import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
+import { layout } from "../network/cidr";
+import { childOptions, type Cluster, type DiskStorage, type WorkloadIdentityArgs } from "./cluster";
+import { createEksSandboxPools } from "./eks-sandbox-pools";
+import { eksWorkloadIdentity } from "./eks-workload-identity";
+import type { SandboxPools, SandboxPoolsArgs } from "./sandbox-pools";
+import type { GridIdentity } from "../workloads/grid-identity";
 import { ecrPullPolicy, eksAddonRepositories } from "../images/ecr";
 
 export interface EksClusterArgs {
@@ -31,7 +37,7 @@ export interface EksClusterArgs {
     provider: aws.Provider;
 }
 
-export interface EksCluster {
+type EksPieces = {
     cluster: aws.eks.Cluster;
     vpc: aws.ec2.Vpc;
     /** private subnet per control-plane availability zone */
@@ -53,7 +59,7 @@ export interface EksCluster {
     adminAccess: aws.eks.AccessPolicyAssociation[];
     kubeconfig: pulumi.Output<string>;
     provider: k8s.Provider;
-}
+};
 
 const assumeRole = (service: string) =>
     JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
@@ -69,8 +75,100 @@ export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManage
  * AL2023 system node group, the cluster's OIDC provider, the VPC CNI (network policy) and EBS CSI
  * add-ons, Cluster Autoscaler and a Kubernetes provider.
  */
-export function createEksCluster(name: string, args: EksClusterArgs, parent: pulumi.Resource): EksCluster {
-    const opts = { parent, provider: args.provider };
+export class EksCluster extends pulumi.ComponentResource implements Cluster {
+    readonly cloud = "aws" as const;
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    /** the AWS provider (account and region) every AWS resource of the cluster is created with */
+    readonly awsProvider: aws.Provider;
+    readonly cluster: aws.eks.Cluster;
+    readonly vpc: aws.ec2.Vpc;
+    /** private subnet per control-plane availability zone */
+    readonly privateSubnets: Record<string, aws.ec2.Subnet>;
+    /** the private (NAT) route table of each control-plane zone; zones share one when there is a single NAT gateway */
+    readonly privateRouteTables: Record<string, aws.ec2.RouteTable>;
+    /** public subnet per control-plane availability zone (internet-facing load balancers) */
+    readonly publicSubnets: Record<string, aws.ec2.Subnet>;
+    readonly systemPool: aws.eks.NodeGroup;
+    /** the NAT gateways' Elastic IPs: the addresses the cluster's traffic leaves from */
+    readonly egressIps: pulumi.Output<string>[];
+    readonly nodeRole: aws.iam.Role;
+    readonly oidcProvider: aws.iam.OpenIdConnectProvider;
+    /** the VPC CNI add-on (network policy enforcement); node groups depend on it */
+    readonly vpcCni: aws.eks.Addon;
+    readonly ebsCsi: aws.eks.Addon;
+    readonly autoscaler: ClusterAutoscaler;
+    /** cluster-admin access of the deployer and break-glass roles */
+    readonly adminAccess: aws.eks.AccessPolicyAssociation[];
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    /** the cluster's OIDC issuer (its ServiceAccount tokens' `iss`) */
+    readonly issuer: pulumi.Output<string>;
+    /** none: the workload identity pool is ours, and every principal refers to it */
+    readonly principalsReady: pulumi.Resource[] = [];
+    /** the VPC's public subnets, one per zone: an ALB's nodes reach the cluster's nodes from them */
+    readonly loadBalancerSources: readonly string[];
+    /** the EBS CSI driver (the add-on), encrypted gp3 volumes */
+    readonly diskStorage: DiskStorage = { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } };
+    private readonly physicalName: string;
+    private readonly settings: AwsSettings;
+
+    /**
+     * Its resources were once created directly under the tier that owns the cluster: each carries
+     * an alias naming that parent, so `pulumi up` moves them under this component instead of replacing them.
+     */
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:cluster:Eks", name, {}, opts);
+        this.awsProvider = args.provider;
+        const built = buildEksCluster(name, args, childOptions(this, opts));
+        this.cluster = built.cluster;
+        this.vpc = built.vpc;
+        this.privateSubnets = built.privateSubnets;
+        this.privateRouteTables = built.privateRouteTables;
+        this.publicSubnets = built.publicSubnets;
+        this.systemPool = built.systemPool;
+        this.egressIps = built.egressIps;
+        this.nodeRole = built.nodeRole;
+        this.oidcProvider = built.oidcProvider;
+        this.vpcCni = built.vpcCni;
+        this.ebsCsi = built.ebsCsi;
+        this.autoscaler = built.autoscaler;
+        this.adminAccess = built.adminAccess;
+        this.kubeconfig = built.kubeconfig;
+        this.provider = built.provider;
+        this.physicalName = args.clusterName;
+        this.loadBalancerSources = args.zones.map((z) => layout.awsPublic(args.cidr, z));
+        this.settings = args.aws;
+        this.issuer = this.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? "");
+        this.clusterName = this.cluster.name;
+        this.endpoint = this.cluster.endpoint;
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+
+    /** gVisor node groups in a subnet of their own in the data center's zone. */
+    addSandboxPools(name: string, args: SandboxPoolsArgs, opts: pulumi.CustomResourceOptions): SandboxPools {
+        const host = {
+            vpc: this.vpc,
+            privateRouteTables: this.privateRouteTables,
+            cluster: this.cluster,
+            clusterName: this.physicalName,
+            nodeRole: this.nodeRole,
+            vpcCni: this.vpcCni,
+            awsProvider: this.awsProvider,
+            kubernetesVersion: this.settings.kubernetesVersion,
+            gvisorRelease: this.settings.gvisorRelease,
+        };
+        return createEksSandboxPools(name, args, host, opts);
+    }
+
+    /** A Google workload identity pool that trusts this cluster's issuer. */
+    workloadIdentity(name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): GridIdentity {
+        return eksWorkloadIdentity(name, args, this.issuer, opts);
+    }
+}
+
+function buildEksCluster(name: string, args: EksClusterArgs, own: pulumi.CustomResourceOptions): EksPieces {
+    const opts = { ...own, provider: args.provider };
     const version = args.aws.kubernetesVersion;
     const tag = (n: string) => ({ ...args.tags, Name: n });
     const network = createEksNetwork(name, { clusterName: args.clusterName, zones: args.zones, cidr: args.cidr, natGatewayPerZone: args.aws.natGatewayPerZone, tags: args.tags, protect: args.protect }, opts);
@@ -171,7 +269,7 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
     const kubeconfig = eksKubeconfig(args.clusterName, cluster.endpoint, cluster.certificateAuthority.apply((ca) => ca.data ?? ""), cluster.name, args.awsRegion, args.aws.deployerRoleArn);
     // Kubernetes objects wait for the deployer's access, the system nodes and the EBS CSI driver
     // (a PVC, such as a Consul server's, binds only once the driver runs).
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool, ebsCsi, ...adminAccess] });
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { ...own, dependsOn: [systemPool, ebsCsi, ...adminAccess] });
     const autoscaler = createClusterAutoscaler(name, {
         clusterName: args.clusterName,
         awsRegion: args.awsRegion,
@@ -180,7 +278,7 @@ export function createEksCluster(name: string, args: EksClusterArgs, parent: pul
         tags: args.tags,
         placement: args.placement,
         awsOpts: opts,
-        k8sOpts: { parent, provider },
+        k8sOpts: { ...own, provider },
     });
     return { cluster, vpc, privateSubnets, privateRouteTables, publicSubnets, systemPool, egressIps, nodeRole, oidcProvider, vpcCni, ebsCsi, autoscaler, adminAccess, kubeconfig, provider };
 }

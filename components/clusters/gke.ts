@@ -5,6 +5,13 @@ import { layout, parseCidr } from "../network/cidr";
 import { GKE_MAX_PODS_PER_NODE, gkeNodeCeiling, natAddressesFor, NAT_MAX_PORTS_PER_VM, NAT_MIN_PORTS_PER_VM, NAT_TCP_TIME_WAIT_SECONDS } from "../network/cloud-nat";
 import type { ProjectApis } from "../project/services";
 import { gkeKubeconfig } from "./kubeconfig";
+import { GOOGLE_FRONT_END_RANGES } from "../network/google-front-ends";
+import { childOptions, type Cluster, type DiskStorage, type WorkloadIdentityArgs } from "./cluster";
+import { createGkeSandboxPools } from "./gke-sandbox-pools";
+import { gkeWorkloadIdentity } from "./gke-workload-identity";
+import { autoscaledPoolSize, hardenedNodeConfig, nodePoolOptions } from "./gke-nodes";
+import type { SandboxPools, SandboxPoolsArgs } from "./sandbox-pools";
+import type { GridIdentity } from "../workloads/grid-identity";
 import { createNodeIdentity, type NodeIdentity } from "./node-identity";
 
 export interface GkeClusterArgs {
@@ -38,45 +45,74 @@ export interface GkeClusterArgs {
     maxNodes?: number;
 }
 
-export interface GkeCluster {
-    cluster: gcp.container.Cluster;
-    subnetwork: gcp.compute.Subnetwork;
-    systemPool: gcp.container.NodePool;
-    kubeconfig: pulumi.Output<string>;
-    provider: k8s.Provider;
-    /** the service account every node pool of the cluster runs as */
-    nodeIdentity: NodeIdentity;
-    /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
-    egressIps: pulumi.Output<string>[];
-}
-
-/**
- * Shielded node settings, Workload Identity metadata server, the cluster's own node service account
- * (access is governed by its IAM roles, hence the cloud-platform scope) shared by every GKE pool.
- */
-export function hardenedNodeConfig(machineType: string, labels: Record<string, string>, serviceAccount: pulumi.Input<string>): gcp.types.input.container.NodePoolNodeConfig {
-    return {
-        machineType,
-        serviceAccount,
-        imageType: "COS_CONTAINERD",
-        diskType: "pd-balanced",
-        diskSizeGb: 100,
-        oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-        workloadMetadataConfig: { mode: "GKE_METADATA" },
-        metadata: { "disable-legacy-endpoints": "true" },
-        resourceLabels: labels,
-    };
-}
-
 /**
  * A regional, private-node GKE cluster in its own subnetwork of the world network, with Cloud NAT
  * for egress, Workload Identity, Dataplane V2 (network policy), shielded nodes, a release channel,
  * a system node pool and a Kubernetes provider for it.
+ *
+ * Its resources were once created directly under the tier that owns the cluster: each carries an
+ * alias naming that parent (the component's own parent), so `pulumi up` moves them under this
+ * component instead of replacing them.
  */
-export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pulumi.Resource): GkeCluster {
+export class GkeCluster extends pulumi.ComponentResource implements Cluster {
+    readonly cloud = "gcp" as const;
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly cluster: gcp.container.Cluster;
+    readonly subnetwork: gcp.compute.Subnetwork;
+    readonly systemPool: gcp.container.NodePool;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    /** the service account every node pool of the cluster runs as */
+    readonly nodeIdentity: NodeIdentity;
+    /** the reserved addresses Cloud NAT sends the nodes' and pods' internet traffic from */
+    readonly egressIps: pulumi.Output<string>[];
+    /** the cluster's resource URL: GKE's ServiceAccount token issuer and the provider of its workload pool */
+    readonly issuerUrl: string;
+    readonly issuer: pulumi.Output<string>;
+    readonly principalsReady: pulumi.Resource[];
+    /** Google's front ends and health checkers: a GCP external load balancer's backend traffic comes from them */
+    readonly loadBalancerSources = GOOGLE_FRONT_END_RANGES;
+    /** the Compute Engine persistent disk CSI driver (always encrypted at rest) */
+    readonly diskStorage: DiskStorage = { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } };
+    private readonly apis: ProjectApis;
+
+    constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("globalgrid:cluster:Gke", name, {}, opts);
+        const own = childOptions(this, opts);
+        const built = buildGkeCluster(name, args, own);
+        this.cluster = built.cluster;
+        this.subnetwork = built.subnetwork;
+        this.systemPool = built.systemPool;
+        this.kubeconfig = built.kubeconfig;
+        this.provider = built.provider;
+        this.nodeIdentity = built.nodeIdentity;
+        this.egressIps = built.egressIps;
+        this.apis = args.apis;
+        this.issuerUrl = `https://container.googleapis.com/v1/projects/${args.project}/locations/${args.location}/clusters/${args.clusterName}`;
+        this.issuer = pulumi.output(this.issuerUrl);
+        this.principalsReady = [this.cluster];
+        this.clusterName = this.cluster.name;
+        this.endpoint = this.cluster.endpoint;
+        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint });
+    }
+
+    /** GKE Sandbox node pools in the data center's zone, running as the cluster's node account. */
+    addSandboxPools(name: string, args: SandboxPoolsArgs, opts: pulumi.CustomResourceOptions): SandboxPools {
+        return createGkeSandboxPools(name, args, { cluster: this.cluster, nodeIdentity: this.nodeIdentity, apis: this.apis }, opts);
+    }
+
+    /** The project's own workload pool, with this cluster as its provider. */
+    workloadIdentity(_name: string, args: WorkloadIdentityArgs, opts: pulumi.CustomResourceOptions): GridIdentity {
+        return gkeWorkloadIdentity(args, this, { parent: opts.parent });
+    }
+}
+
+type GkePieces = Pick<GkeCluster, "cluster" | "subnetwork" | "systemPool" | "kubeconfig" | "provider" | "nodeIdentity" | "egressIps">;
+
+function buildGkeCluster(name: string, args: GkeClusterArgs, own: pulumi.CustomResourceOptions): GkePieces {
     const { apis } = args;
-    const compute = { parent, dependsOn: apis.after("compute") };
+    const compute = { ...own, dependsOn: apis.after("compute") };
     const subnetwork = new gcp.compute.Subnetwork(
         `${name}-subnet`,
         {
@@ -131,7 +167,7 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
         },
         compute,
     );
-    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis, protect: args.protect }, parent);
+    const nodeIdentity = createNodeIdentity(name, { accountId: args.nodeServiceAccountId, project: args.project, clusterName: args.clusterName, registry: args.registry, apis, protect: args.protect }, own);
     const cluster = new gcp.container.Cluster(
         name,
         {
@@ -169,7 +205,7 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             deletionProtection: args.protect,
         },
         {
-            parent,
+            ...own,
             protect: args.protect,
             // nodeConfig describes the removed default pool only; the API reports it differently afterwards
             ignoreChanges: ["initialNodeCount", "nodeConfig"],
@@ -187,25 +223,9 @@ export function createGkeCluster(name: string, args: GkeClusterArgs, parent: pul
             management: { autoRepair: true, autoUpgrade: true },
             nodeConfig: { ...hardenedNodeConfig(args.systemPool.machineType, args.labels, nodeIdentity.email), labels: { "globalgrid.dev/pool": "system" } },
         },
-        { parent, ...nodePoolOptions(apis, nodeIdentity) },
+        { ...own, ...nodePoolOptions(apis, nodeIdentity) },
     );
     const kubeconfig = gkeKubeconfig(args.clusterName, cluster.endpoint, cluster.masterAuth.clusterCaCertificate.apply((c) => c ?? ""));
-    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent, dependsOn: [systemPool] });
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { ...own, dependsOn: [systemPool] });
     return { cluster, subnetwork, systemPool, kubeconfig, provider, nodeIdentity, egressIps: natIps.map((a) => a.address) };
-}
-
-/**
- * An autoscaled pool's size: it starts at its minimum (the provider would send 0 otherwise, so an
- * empty pool would wait for the autoscaler). Both counts are per zone of the pool's node locations.
- */
-export function autoscaledPoolSize(nodes: { minNodes: number; maxNodes: number }): Pick<gcp.container.NodePoolArgs, "initialNodeCount" | "autoscaling"> {
-    return { initialNodeCount: nodes.minNodes, autoscaling: { minNodeCount: nodes.minNodes, maxNodeCount: nodes.maxNodes } };
-}
-
-/**
- * Options of every GKE node pool: after the APIs and the node account's grants; `initialNodeCount`
- * ignored after creation (the autoscaler moves the size, and a change would recreate the pool).
- */
-export function nodePoolOptions(apis: ProjectApis, nodeIdentity: NodeIdentity): pulumi.CustomResourceOptions {
-    return { dependsOn: [...apis.after("container", "compute"), ...nodeIdentity.grants], ignoreChanges: ["initialNodeCount"] };
 }

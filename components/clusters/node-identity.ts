@@ -30,22 +30,22 @@ export interface NodeIdentityArgs {
  * autoscaler metadata: what GKE documents as the minimum for nodes) on the project and
  * `roles/artifactregistry.reader` on the world's repository only, so kubelet can pull our images.
  */
-export function createNodeIdentity(name: string, args: NodeIdentityArgs, parent: pulumi.Resource): NodeIdentity {
+export function createNodeIdentity(name: string, args: NodeIdentityArgs, opts: pulumi.CustomResourceOptions): NodeIdentity {
     const { project, apis } = args;
     const account = new gcp.serviceaccount.Account(
         `${name}-nodes`,
         { accountId: args.accountId, project, displayName: `${args.clusterName} nodes`, description: `Node service account of GKE cluster ${args.clusterName}` },
-        { parent, protect: args.protect, dependsOn: apis.after("iam") },
+        { ...opts, protect: args.protect, dependsOn: apis.after("iam") },
     );
     const nodeRole = new gcp.projects.IAMMember(
         `${name}-nodes-default-node-role`,
         { project, role: "roles/container.defaultNodeServiceAccount", member: account.member },
-        { parent, dependsOn: apis.after("cloudresourcemanager") },
+        { ...opts, dependsOn: apis.after("cloudresourcemanager") },
     );
     const imageReader = new gcp.artifactregistry.RepositoryIamMember(
         `${name}-nodes-image-reader`,
         { project, location: args.registry.location, repository: args.registry.repositoryId, role: "roles/artifactregistry.reader", member: account.member },
-        { parent, dependsOn: apis.after("artifactregistry") },
+        { ...opts, dependsOn: apis.after("artifactregistry") },
     );
     return { account, email: account.email, grants: [account, nodeRole, imageReader] };
 }

@@ -45,7 +45,7 @@ export interface Continent {
     cidr: string;
     zones: string[];
     systemMachineType: string;
-    /** the system pool as configured (nodes in total); see tiers/continent-system-pool.ts for the effective size */
+    /** the system pool as configured (nodes in total); see clusters/continent-system-pool.ts for the effective size */
     systemPool: Partial<NodePoolSettings>;
     regions: Region[];
 }

@@ -4,7 +4,7 @@ import { GKE_DEFAULT_NODE_ZONES, GKE_MAX_PODS_PER_NODE, gkeNodeCeiling } from ".
 import type { RawContinent, RawDataCenter, RawRegion, RawWorld } from "./schema";
 import { resolveWorld, type Cloud, type DataCenter, type Region, type World } from "./model";
 import { EKS_SERVICE_CIDR, EKS_VERSIONS } from "../clusters/eks-versions";
-import { continentSystemPool } from "../tiers/continent-system-pool";
+import { continentSystemPool } from "../clusters/continent-system-pool";
 import { CONSUL_MIN_SERVERS, consulQuorumProblem } from "../../policies/rules/consul-quorum";
 
 export interface ConfigIssue {

@@ -6,7 +6,7 @@ import * as gcp from "@pulumi/gcp";
 import type { Region, World } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
-import { awsProvider } from "../tiers/continent";
+import { awsProvider } from "../aws-provider";
 import { AGENT_KEYS, AGENTS, type AgentImageRefs, type AgentKey } from "./agents";
 import { ecrRepository } from "./ecr";
 import { artifactRegistryPath, hostOf, type EcrTarget } from "./registries";
@@ -80,7 +80,7 @@ export class AgentImages extends pulumi.ComponentResource {
         const awsRegions = [...new Set(world.continents.flatMap((c) => c.regions).filter((r) => r.cloud === "aws").map((r) => r.location))].sort();
         this.ecr = {};
         for (const awsRegion of awsRegions) {
-            const provider = awsProvider(`images-${awsRegion}`, awsRegion, world.awsAccountId, awsTags("agent-images", placement), this);
+            const provider = awsProvider(`images-${awsRegion}`, { awsRegion, accountId: world.awsAccountId, tags: awsTags("agent-images", placement) }, { parent: this });
             this.ecr[awsRegion] = Object.fromEntries(
                 toBuild.map((k) => [
                     k,

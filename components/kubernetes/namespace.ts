@@ -1,21 +1,20 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 
 export interface RestrictedNamespaceArgs {
+    /** the namespace's name */
     namespace: string;
+    /** labels of the namespace, its default-deny policy and its quota */
     labels: Record<string, string>;
     /** ResourceQuota hard limits */
     quota: Record<string, string>;
-    provider: k8s.Provider;
-    parent: pulumi.Resource;
 }
 
 /**
  * A namespace that enforces the Pod Security "restricted" profile, denies all traffic by default
  * (workloads add their own allow policies) and carries a ResourceQuota.
  */
-export function restrictedNamespace(name: string, args: RestrictedNamespaceArgs): k8s.core.v1.Namespace {
-    const opts = { parent: args.parent, provider: args.provider };
+export function restrictedNamespace(name: string, args: RestrictedNamespaceArgs, opts: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.core.v1.Namespace {
     const ns = new k8s.core.v1.Namespace(
         name,
         {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import type { Region, World } from "../config/model";
+import type { Region } from "../config/model";
 import { gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import type { ProjectApis } from "../project/services";
@@ -8,10 +8,13 @@ import { backlogAgeAlert, deadLetterAlert } from "./alerts";
 import { JOB_SCHEMA_ENCODING, jobSchemaDefinition } from "./job-schema";
 
 export interface JobQueueArgs {
-    world: World;
+    /** the GCP project the topics, subscriptions and alerts live in (also for aws regions) */
+    project: string;
+    /** physical names of the topics and subscriptions */
     names: Names;
     /** the effective region; its `jobs` settings are already validated (config/rules.ts) */
     region: Region;
+    /** where the queue sits in the world (labels) */
     placement: Placement;
     /** the project's Pub/Sub service agent (created once in the global tier) */
     pubsubAgent: gcp.projects.ServiceIdentity;
@@ -55,8 +58,7 @@ export class JobQueue extends pulumi.ComponentResource {
 
     constructor(name: string, args: JobQueueArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:messaging:JobQueue", name, {}, opts);
-        const { world, names, region, placement } = args;
-        const project = world.gcpProject;
+        const { project, names, region, placement } = args;
         const jobs = region.jobs;
         const r = region.name;
         const pubsub = { parent: this, dependsOn: args.apis.after("pubsub") };

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsTags } from "../labels";
+import type { EksCluster } from "../clusters/eks";
 import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 import { GRPC_PATH_PREFIX, HEALTH_PATH } from "./mtls-gcp";
@@ -20,12 +21,10 @@ const IDLE_TIMEOUT_SECONDS = 360;
  * centers' egress addresses. Targets are the continent's system nodes on the Consul API
  * Service's node port (externalTrafficPolicy Local: only nodes running a server pass the check).
  */
-export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): MtlsFrontend {
+export function createAwsMtls(args: MtlsImplArgs<EksCluster>, parent: pulumi.Resource): MtlsFrontend {
     const { names, region, continent } = args;
-    const tier = args.continentTier;
-    if (tier.cluster.cloud !== "aws" || !tier.awsProvider) throw new Error(`continent ${continent.name} is not on aws`);
-    const eks = tier.cluster.eks;
-    const opts = { parent, provider: tier.awsProvider };
+    const eks = args.cluster;
+    const opts = { parent, provider: args.cluster.awsProvider };
     const p = `${region.name}-cp`;
     const tags = (name?: string) => awsTags("control-plane-load-balancer", args.placement, name);
     const lbName = names.controlPlaneLoadBalancer(region.name);
@@ -90,7 +89,7 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
                     cidrBlocks: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)),
                 },
                 // the operator's `pulumi up` (the consul provider declares the ACLs through this load balancer)
-                { description: "admin CIDRs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...args.world.adminCidrs] },
+                { description: "admin CIDRs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...args.context.adminCidrs] },
             ],
             egress: [
                 { description: "Consul HTTPS API node port", protocol: "tcp", fromPort: nodePort, toPort: nodePort, cidrBlocks: [continent.cidr] },
@@ -209,6 +208,6 @@ export function createAwsMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
         },
         opts,
     );
-    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, global: args.global, project: args.world.gcpProject }, parent);
+    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, context: args.context }, parent);
     return { address: alb.dnsName, dnsRecord, clientValidation: "verify" };
 }

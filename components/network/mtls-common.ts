@@ -1,25 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import type { Continent, Region, World } from "../config/model";
+import type { CloudCluster } from "../clusters/cloud-cluster";
+import type { Continent, Region } from "../config/model";
+import type { WorldContext } from "../context";
 import type { Placement } from "../labels";
 import type { Names } from "../naming";
 import type { KeyPair } from "../pki/certificates";
-import type { ContinentTier } from "../tiers/continent";
-import type { GlobalTier } from "../tiers/global";
 import type { ConsulServers } from "../workloads/consul/servers";
-import { layout } from "./cidr";
 
 /** The interface of the mutual-TLS load balancer and what its GCP and AWS implementations share. */
 
-export interface MtlsLoadBalancerArgs {
-    world: World;
+export interface MtlsLoadBalancerArgs<C extends CloudCluster = CloudCluster> {
+    /** the project, admin CIDRs (admitted besides the data centers), world network and DNS zone */
+    context: WorldContext;
     names: Names;
     region: Region;
-    /** the continent (config) and its tier: the load balancer runs in the continent's cloud, next to the control plane */
+    /** the continent (config): its zones and CIDR are where the Consul nodes are */
     continent: Continent;
-    continentTier: ContinentTier;
-    /** root CA, DNS zone and world network */
-    global: GlobalTier;
+    /** the continental cluster the Consul servers run in: the load balancer runs in its cloud, next to them */
+    cluster: C;
     /** the region's intermediate CA: signs the load balancer's server certificate */
     intermediateCa: KeyPair;
     /** the region's own self-signed client CA: the only trust anchor for client certificates */
@@ -32,7 +31,7 @@ export interface MtlsLoadBalancerArgs {
 }
 
 /** What each cloud's implementation receives: the args plus what both share. */
-export interface MtlsImplArgs extends MtlsLoadBalancerArgs {
+export interface MtlsImplArgs<C extends CloudCluster> extends MtlsLoadBalancerArgs<C> {
     /** `names.controlPlaneHost(region)` */
     host: string;
     /** the load balancer's certificate for `host`, signed by the region's intermediate */
@@ -50,23 +49,17 @@ export interface MtlsFrontend {
     clientValidation: "REJECT_INVALID" | "verify";
 }
 
-/** Google Front End and health-check ranges: where a GCP external Application Load Balancer's backend traffic comes from. */
-export const GOOGLE_FRONT_END_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
-
-/** CIDRs the load balancer reaches the Consul pods from: GFE ranges on GCP, the ALB's public subnets on AWS. */
-export function loadBalancerSourceRanges(continent: Continent): string[] {
-    return continent.cloud === "gcp" ? [...GOOGLE_FRONT_END_RANGES] : continent.zones.map((z) => layout.awsPublic(continent.cidr, z));
-}
+export { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
 
 /** The `<region>.cp.<domain>` record in the global zone. */
 export function controlPlaneDnsRecord(
     name: string,
-    args: { host: string; type: "A" | "CNAME"; target: pulumi.Input<string>; global: GlobalTier; project: string },
+    args: { host: string; type: "A" | "CNAME"; target: pulumi.Input<string>; context: WorldContext },
     parent: pulumi.Resource,
 ): gcp.dns.RecordSet {
     return new gcp.dns.RecordSet(
         name,
-        { name: `${args.host}.`, project: args.project, managedZone: args.global.dnsZone.name, type: args.type, ttl: 300, rrdatas: [args.target] },
+        { name: `${args.host}.`, project: args.context.project, managedZone: args.context.dnsZone, type: args.type, ttl: 300, rrdatas: [args.target] },
         { parent },
     );
 }

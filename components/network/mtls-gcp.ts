@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
+import type { GkeCluster } from "../clusters/gke";
 import { gcpLabels } from "../labels";
 import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES, controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
+import { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
+import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 /** answered without an ACL token (status endpoints need none), 200 with the leader's address once there is one */
 export const HEALTH_PATH = "/v1/status/leader";
@@ -19,17 +21,15 @@ const BACKEND_TIMEOUT_SECONDS = 360;
  * cluster's system-pool instance groups. A Cloud Armor policy admits only the data centers' egress
  * addresses and the admin CIDRs.
  */
-export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): MtlsFrontend {
+export function createGcpMtls(args: MtlsImplArgs<GkeCluster>, parent: pulumi.Resource): MtlsFrontend {
     const { names, region, continent } = args;
-    const tier = args.continentTier;
-    const project = args.world.gcpProject;
+    const project = args.context.project;
     const p = `${region.name}-cp`;
     const opts = { parent };
     const labels = gcpLabels("control-plane-load-balancer", args.placement);
     const n = (suffix: string) => names.controlPlaneGcpResource(region.name, suffix);
 
-    if (tier.cluster.cloud !== "gcp") throw new Error(`continent ${continent.name} is not on gcp`);
-    const systemPool = tier.cluster.gke.systemPool;
+    const systemPool = args.cluster.systemPool;
     const nodePortOf = (port: pulumi.Output<number | undefined>, what: string) =>
         port.apply((x) => {
             if (x === undefined) throw new Error(`${region.name}: the Consul API Service has no ${what} node port`);
@@ -78,7 +78,7 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
         {
             name: n("lb-fw"),
             project,
-            network: args.global.network.id,
+            network: args.context.network,
             description: `Google front ends and health checks to ${region.name}'s Consul node ports`,
             direction: "INGRESS",
             sourceRanges: GOOGLE_FRONT_END_RANGES,
@@ -103,7 +103,7 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
                     match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)) } },
                 },
                 // the operator's `pulumi up` (the consul provider declares the ACLs through this load balancer)
-                { action: "allow", priority: 1100, description: "admin CIDRs", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: [...args.world.adminCidrs] } } },
+                { action: "allow", priority: 1100, description: "admin CIDRs", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: [...args.context.adminCidrs] } } },
                 { action: "deny(403)", priority: 2147483647, description: "everything else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
             ],
         },
@@ -219,6 +219,6 @@ export function createGcpMtls(args: MtlsImplArgs, parent: pulumi.Resource): Mtls
         },
         opts,
     );
-    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "A", target: address.address, global: args.global, project }, parent);
+    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "A", target: address.address, context: args.context }, parent);
     return { address: address.address, dnsRecord, clientValidation: "REJECT_INVALID" };
 }

@@ -6,7 +6,7 @@ import { createAwsMtls } from "./mtls-aws";
 import type { MtlsFrontend, MtlsLoadBalancerArgs } from "./mtls-common";
 import { createGcpMtls } from "./mtls-gcp";
 
-export { GOOGLE_FRONT_END_RANGES, loadBalancerSourceRanges, type MtlsLoadBalancerArgs } from "./mtls-common";
+export { GOOGLE_FRONT_END_RANGES, type MtlsLoadBalancerArgs } from "./mtls-common";
 
 /**
  * The mutual-TLS load balancer in front of a regional control plane. Data centers reach Consul only
@@ -27,7 +27,7 @@ export class MtlsLoadBalancer extends pulumi.ComponentResource {
         super("globalgrid:network:MtlsLoadBalancer", name, {}, opts);
         const { region, names } = args;
         this.host = names.controlPlaneHost(region.name);
-        this.cloud = args.continent.cloud;
+        this.cloud = args.cluster.cloud;
         this.serverCert = createSignedCert(
             `${region.name}-cp-lb`,
             { ca: args.intermediateCa, commonName: this.host, dnsNames: [this.host], usage: "server", ...region.certificates },
@@ -37,7 +37,8 @@ export class MtlsLoadBalancer extends pulumi.ComponentResource {
         // anchor, so no provider-specific handling of non-root anchors is relied on.
         this.caBundle = args.clientCa.certPem.apply((ca) => `${ca.trimEnd()}\n`);
         const impl = { ...args, host: this.host, serverCert: this.serverCert, caBundle: this.caBundle };
-        const frontend = this.cloud === "gcp" ? createGcpMtls(impl, this) : createAwsMtls(impl, this);
+        const cluster = args.cluster;
+        const frontend = cluster.cloud === "gcp" ? createGcpMtls({ ...impl, cluster }, this) : createAwsMtls({ ...impl, cluster }, this);
         this.address = frontend.address;
         this.dnsRecord = frontend.dnsRecord;
         this.clientValidation = frontend.clientValidation;

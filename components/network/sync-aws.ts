@@ -4,7 +4,7 @@ import * as gcp from "@pulumi/gcp";
 import { awsTags } from "../labels";
 import { BROKER_HEALTH_PATH } from "../workloads/broker";
 import { ALB_SSL_POLICY } from "./mtls-aws";
-import type { SyncPathArgs, SyncPathFrontend } from "./sync-path";
+import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { albWebAcl } from "./sync-protection";
 
 /** Longer than the broker's request timeout (60 s). */
@@ -19,10 +19,10 @@ const IDLE_TIMEOUT_SECONDS = 75;
  * NetworkPolicy admits) and fails the health check on nodes without a broker pod. A regional WAF web
  * ACL associated with the ALB limits each client IP and filters web attacks (sync-protection.ts).
  */
-export function createAwsSyncPath(args: SyncPathArgs & { host: string }, parent: pulumi.Resource): SyncPathFrontend {
+export function createAwsSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { cloud: "aws" }>>, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
-    if (args.dataPlane.cloud !== "aws") throw new Error(`${dc.name}: region ${region.name} is not on aws`);
-    const { eks, awsProvider } = args.dataPlane;
+    const eks = args.dataPlane;
+    const { awsProvider } = eks;
     const opts = { parent, provider: awsProvider };
     const p = `${dc.name}-sync`;
     const lbName = names.syncLoadBalancer(dc.name);
@@ -102,7 +102,7 @@ export function createAwsSyncPath(args: SyncPathArgs & { host: string }, parent:
     });
     const validationRecord = new gcp.dns.RecordSet(
         `${p}-cert-validation`,
-        { name: validation.resourceRecordName, project: args.world.gcpProject, managedZone: args.global.dnsZone.name, type: validation.resourceRecordType, ttl: 300, rrdatas: [validation.resourceRecordValue] },
+        { name: validation.resourceRecordName, project: args.context.project, managedZone: args.context.dnsZone, type: validation.resourceRecordType, ttl: 300, rrdatas: [validation.resourceRecordValue] },
         { parent },
     );
     const validated = new aws.acm.CertificateValidation(
@@ -125,7 +125,7 @@ export function createAwsSyncPath(args: SyncPathArgs & { host: string }, parent:
     );
     const dnsRecord = new gcp.dns.RecordSet(
         `${p}-dns`,
-        { name: `${host}.`, project: args.world.gcpProject, managedZone: args.global.dnsZone.name, type: "CNAME", ttl: 300, rrdatas: [pulumi.interpolate`${alb.dnsName}.`] },
+        { name: `${host}.`, project: args.context.project, managedZone: args.context.dnsZone, type: "CNAME", ttl: 300, rrdatas: [pulumi.interpolate`${alb.dnsName}.`] },
         { parent },
     );
     return { address: alb.dnsName, dnsRecord };

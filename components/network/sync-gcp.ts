@@ -3,8 +3,8 @@ import * as gcp from "@pulumi/gcp";
 import { gcpLabels } from "../labels";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES } from "./mtls-common";
-import type { SyncPathArgs, SyncPathFrontend } from "./sync-path";
+import { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
+import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { cloudArmorPolicy } from "./sync-protection";
 
 /** Longer than the broker's request timeout (60 s), so the broker, not the proxy, answers a slow site. */
@@ -21,14 +21,13 @@ const BACKEND_TIMEOUT_SECONDS = 75;
  * broker port on the cluster's pod range only. A Cloud Armor security policy on the backend service
  * limits each client IP and filters web attacks before requests reach the broker (sync-protection.ts).
  */
-export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent: pulumi.Resource): SyncPathFrontend {
+export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { cloud: "gcp" }>>, parent: pulumi.Resource): SyncPathFrontend {
     const { names, region, dataCenter: dc, host } = args;
-    const project = args.world.gcpProject;
+    const project = args.context.project;
     const p = `${dc.name}-sync`;
     const opts = { parent };
     const labels = gcpLabels("sync-load-balancer", args.placement);
     const n = (suffix: string) => names.syncGcpResource(dc.name, suffix);
-    if (args.entrance.exposure.kind !== "neg") throw new Error(`${dc.name}: the GCP synchronous path needs the broker behind a NEG`);
     const negName = args.entrance.exposure.negName;
 
     const healthCheck = new gcp.compute.HealthCheck(
@@ -51,7 +50,7 @@ export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent:
         {
             name: n("fw"),
             project,
-            network: args.global.network.id,
+            network: args.context.network,
             description: `Google front ends and health checks to ${dc.name}'s broker`,
             direction: "INGRESS",
             sourceRanges: GOOGLE_FRONT_END_RANGES,
@@ -93,7 +92,7 @@ export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent:
     });
     new gcp.dns.RecordSet(
         `${p}-dns-auth`,
-        { name: record.name, project, managedZone: args.global.dnsZone.name, type: record.type, ttl: 300, rrdatas: [record.data] },
+        { name: record.name, project, managedZone: args.context.dnsZone, type: record.type, ttl: 300, rrdatas: [record.data] },
         opts,
     );
     const certificate = new gcp.certificatemanager.Certificate(
@@ -126,6 +125,6 @@ export function createGcpSyncPath(args: SyncPathArgs & { host: string }, parent:
         { name: n("fr"), project, target: proxy.id, ipAddress: address.address, ipProtocol: "TCP", portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED", labels },
         opts,
     );
-    const dnsRecord = new gcp.dns.RecordSet(`${p}-dns`, { name: `${host}.`, project, managedZone: args.global.dnsZone.name, type: "A", ttl: 300, rrdatas: [address.address] }, opts);
+    const dnsRecord = new gcp.dns.RecordSet(`${p}-dns`, { name: `${host}.`, project, managedZone: args.context.dnsZone, type: "A", ttl: 300, rrdatas: [address.address] }, opts);
     return { address: address.address, dnsRecord };
 }

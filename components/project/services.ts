@@ -51,7 +51,8 @@ export const apiService = (api: GcpApi): string => `${api}.googleapis.com`;
 export class ProjectApis {
     readonly services: Record<GcpApi, gcp.projects.Service>;
 
-    constructor(project: string, parent: pulumi.Resource) {
+    constructor(project: string, opts: { parent: pulumi.Resource }) {
+        const { parent } = opts;
         this.services = Object.fromEntries(
             GCP_APIS.map((api) => [
                 api,

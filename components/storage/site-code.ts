@@ -28,7 +28,8 @@ export class SiteCodeBucket {
     readonly name: string;
     private readonly apis: ProjectApis;
 
-    constructor(name: string, args: SiteCodeBucketArgs, parent: pulumi.Resource) {
+    constructor(name: string, args: SiteCodeBucketArgs, opts: { parent: pulumi.Resource }) {
+        const { parent } = opts;
         const { region } = args;
         this.apis = args.apis;
         this.name = args.names.siteCodeBucket(region.name);

@@ -1,25 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
-import { createEksCluster, type EksCluster } from "../clusters/eks";
-import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import type * as k8s from "@pulumi/kubernetes";
+import { awsProvider } from "../aws-provider";
+import type { CloudCluster } from "../clusters/cloud-cluster";
+import { EksCluster } from "../clusters/eks";
+import { GkeCluster } from "../clusters/gke";
 import type { Continent, World } from "../config/model";
 import { awsTags, gcpLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
 import { consulStorageClass } from "../workloads/consul/storage-class";
 import type { GlobalTier } from "./global";
-import { continentSystemPool } from "./continent-system-pool";
+import { continentSystemPool } from "../clusters/continent-system-pool";
 
 export interface ContinentTierArgs {
+    /** the effective world config (environment, admin CIDRs, AWS account and settings) */
     world: World;
+    /** physical names of everything the continent creates */
     names: Names;
+    /** the continent's effective config: cloud, location, zones, CIDR, system pool, its regions */
     continent: Continent;
+    /** the world network, registry and APIs the continental cluster uses */
     global: GlobalTier;
-}
-
-/** Creates the AWS provider for one AWS region, pinned to the stack's account. */
-export function awsProvider(name: string, awsRegion: string, accountId: string, tags: Record<string, string>, parent: pulumi.Resource): aws.Provider {
-    return new aws.Provider(name, { region: awsRegion as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags } }, { parent });
 }
 
 /**
@@ -31,9 +31,8 @@ export class ContinentTier extends pulumi.ComponentResource {
     readonly endpoint: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
-    readonly awsProvider?: aws.Provider;
     /** the continental cluster, by cloud (the regions' control-plane load balancers attach to it) */
-    readonly cluster: { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster };
+    readonly cluster: CloudCluster;
     /** Consul volumes' StorageClasses (reclaim Retain), by name: one per distinct `consul.storageClass` of its regions */
     readonly consulStorageClasses: Record<string, k8s.storage.v1.StorageClass>;
 
@@ -46,8 +45,9 @@ export class ContinentTier extends pulumi.ComponentResource {
         // One node per Consul server of the largest region it hosts (required anti-affinity by hostname).
         const pool = continentSystemPool({ cloud: continent.cloud, zones: continent.zones, consulReplicas: continent.regions.map((r) => r.consul.replicas), configured: continent.systemPool });
         const systemPool = { machineType: continent.systemMachineType, minNodes: pool.minNodes, maxNodes: pool.maxNodes };
+        // The one place the continent picks its cloud: everything below works on the cluster contract.
         if (continent.cloud === "gcp") {
-            const gke = createGkeCluster(
+            this.cluster = new GkeCluster(
                 `${continent.name}-cp`,
                 {
                     clusterName,
@@ -66,30 +66,24 @@ export class ContinentTier extends pulumi.ComponentResource {
                     // the system pool per zone of the continent's zones, plus one upgrade surge node each
                     maxNodes: (systemPool.maxNodes + 1) * continent.zones.length,
                 },
-                this,
+                { parent: this },
             );
-            this.clusterName = gke.cluster.name;
-            this.endpoint = gke.cluster.endpoint;
-            this.kubeconfig = gke.kubeconfig;
-            this.provider = gke.provider;
-            this.cluster = { cloud: "gcp", gke };
         } else {
             const tags = awsTags("control-plane-cluster", placement);
-            this.awsProvider = awsProvider(`${continent.name}-aws`, continent.location, world.awsAccountId, tags, this);
-            const eks = createEksCluster(
+            const provider = awsProvider(`${continent.name}-aws`, { awsRegion: continent.location, accountId: world.awsAccountId, tags }, { parent: this });
+            this.cluster = new EksCluster(
                 `${continent.name}-cp`,
-                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider: this.awsProvider },
-                this,
+                { clusterName, awsRegion: continent.location, zones: continent.zones, cidr: continent.cidr, adminCidrs: world.adminCidrs, systemPool, aws: world.aws, tags, placement, protect, provider },
+                { parent: this },
             );
-            this.clusterName = eks.cluster.name;
-            this.endpoint = eks.cluster.endpoint;
-            this.kubeconfig = eks.kubeconfig;
-            this.provider = eks.provider;
-            this.cluster = { cloud: "aws", eks };
         }
+        this.clusterName = this.cluster.clusterName;
+        this.endpoint = this.cluster.endpoint;
+        this.kubeconfig = this.cluster.kubeconfig;
+        this.provider = this.cluster.provider;
         const classNames = [...new Set(continent.regions.map((r) => r.consul.storageClass))].sort();
         this.consulStorageClasses = Object.fromEntries(
-            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, cloud: continent.cloud, placement, provider: this.provider, parent: this })]),
+            classNames.map((className) => [className, consulStorageClass(`${continent.name}-${className}`, { className, storage: this.cluster.diskStorage, placement }, { parent: this, provider: this.provider })]),
         );
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig });
     }

@@ -5,7 +5,7 @@ import type { Placement } from "../labels";
 import type { Names } from "../naming";
 import { createSignedCert, type KeyPair } from "../pki/certificates";
 import { createConsulAcl, type ConsulAcl } from "../workloads/consul/acl-bootstrap";
-import { MtlsLoadBalancer, loadBalancerSourceRanges } from "../network/mtls-load-balancer";
+import { MtlsLoadBalancer } from "../network/mtls-load-balancer";
 import { ConsulServers } from "../workloads/consul/servers";
 import type { ContinentTier } from "./continent";
 import type { GlobalTier } from "./global";
@@ -21,13 +21,19 @@ export interface RegionControlPlane {
 }
 
 export interface RegionControlPlaneArgs {
+    /** the effective world config (the Consul image, the region's continent) */
     world: World;
+    /** physical names of the servers, the load balancer and its host */
     names: Names;
+    /** the region's effective config */
     region: Region;
+    /** the world context (project, admin CIDRs, network, DNS zone) and the APIs the load balancer calls */
     global: GlobalTier;
+    /** the continent whose cluster runs the Consul servers and the load balancer's backends */
     continent: ContinentTier;
     /** the control-plane namespace (in the continental cluster) */
     namespace: k8s.core.v1.Namespace;
+    /** the region's intermediate CA: signs the Consul servers' and the load balancer's certificates */
     intermediateCa: KeyPair;
     /** the region's own client CA: signs data-center and operator client certificates */
     clientCa: KeyPair;
@@ -35,11 +41,13 @@ export interface RegionControlPlaneArgs {
     dataPlaneIssuer: pulumi.Output<string>;
     /** the region data-plane cluster's NAT egress addresses: the only sources the load balancer admits */
     dataCenterEgressIps: pulumi.Output<string>[];
+    /** where the control plane sits in the world (labels and tags) */
     placement: Placement;
 }
 
 /** Builds the region's Consul servers and their load balancer, both children of the region tier. */
-export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: pulumi.Resource): RegionControlPlane {
+export function createRegionControlPlane(args: RegionControlPlaneArgs, opts: { parent: pulumi.Resource }): RegionControlPlane {
+    const { parent } = opts;
     const { world, names, region } = args;
     const continent = world.continents.find((c) => c.name === region.continent);
     if (!continent) throw new Error(`region ${region.name}: continent ${region.continent} not in the world`);
@@ -53,7 +61,7 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             intermediateCa: args.intermediateCa,
             placement: args.placement,
             provider: args.continent.provider,
-            loadBalancerSources: loadBalancerSourceRanges(continent),
+            loadBalancerSources: [...args.continent.cluster.loadBalancerSources],
             loadBalancerHost: names.controlPlaneHost(region.name),
         },
         { parent },
@@ -61,12 +69,11 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
     const loadBalancer = new MtlsLoadBalancer(
         `${region.name}-cp-lb`,
         {
-            world,
+            context: args.global.context,
             names,
             region,
             continent,
-            continentTier: args.continent,
-            global: args.global,
+            cluster: args.continent.cluster,
             intermediateCa: args.intermediateCa,
             clientCa: args.clientCa,
             consul,
@@ -95,7 +102,7 @@ export function createRegionControlPlane(args: RegionControlPlaneArgs, parent: p
             operatorCert,
             dependsOn: [consul.statefulSet, loadBalancer],
         },
-        parent,
+        { parent },
     );
     return { consul, loadBalancer, host: loadBalancer.host, acl };
 }

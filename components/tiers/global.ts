@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
-import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import { GkeCluster } from "../clusters/gke";
 import type { World } from "../config/model";
+import type { WorldContext } from "../context";
 import { gcpLabels, type Placement } from "../labels";
 import { GKE_DEFAULT_NODE_ZONES } from "../network/cloud-nat";
 import type { Names } from "../naming";
@@ -13,6 +14,7 @@ import { artifactRegistryLocation } from "../images/registries";
 export interface GlobalTierArgs {
     /** the effective world config */
     world: World;
+    /** physical names of everything the world creates */
     names: Names;
 }
 
@@ -39,6 +41,8 @@ export class GlobalTier extends pulumi.ComponentResource {
     readonly apis: ProjectApis;
     /** the agents' images: built and pushed to the registry and to ECR, or prebuilt; per-region references */
     readonly images: AgentImages;
+    /** what leaves below need of the world: project, admin CIDRs, this network and DNS zone */
+    readonly context: WorldContext;
 
     constructor(name: string, args: GlobalTierArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:tier:Global", name, {}, opts);
@@ -48,7 +52,7 @@ export class GlobalTier extends pulumi.ComponentResource {
         const labels = gcpLabels("global", placement);
         const prod = world.environment === "prod";
 
-        this.apis = new ProjectApis(project, this);
+        this.apis = new ProjectApis(project, { parent: this });
         // before the clusters: their nodes get read access to it
         // Every GCP data plane of the world pulls the agents from here: a multi-region repository
         // (around global.location) keeps serving when one of its regions is down. Tags are immutable,
@@ -74,7 +78,7 @@ export class GlobalTier extends pulumi.ComponentResource {
             { name: names.worldNetwork(), project, autoCreateSubnetworks: false, routingMode: "GLOBAL", description: "globalgrid world network" },
             { parent: this, protect: prod, dependsOn: this.apis.after("compute") },
         );
-        this.cluster = createGkeCluster(
+        this.cluster = new GkeCluster(
             "global",
             {
                 clusterName: names.globalCluster(),
@@ -92,7 +96,7 @@ export class GlobalTier extends pulumi.ComponentResource {
                 // one upgrade surge node per zone
                 maxNodes: (world.global.systemPool.maxNodes + 1) * GKE_DEFAULT_NODE_ZONES,
             },
-            this,
+            { parent: this },
         );
         // Replacing the root would re-issue every certificate of the world at once: protect it in prod.
         this.rootCa = createRootCa("root-ca", world.pki.rootCa, { parent: this, protect: prod });
@@ -113,6 +117,7 @@ export class GlobalTier extends pulumi.ComponentResource {
             { accountId: names.dispatcherServiceAccount(), project, displayName: "globalgrid job dispatcher", description: "Publishes jobs to every region's jobs topic" },
             { parent: this, dependsOn: this.apis.after("iam") },
         );
+        this.context = { project, adminCidrs: world.adminCidrs, network: this.network.id, dnsZone: this.dnsZone.name };
         this.pubsubAgent = new gcp.projects.ServiceIdentity("pubsub-agent", { project, service: "pubsub.googleapis.com" }, { parent: this, dependsOn: this.apis.after("serviceusage", "pubsub") });
         this.images = new AgentImages("agent-images", { world, names, registry: this.registry }, { parent: this, dependsOn: this.apis.after("artifactregistry") });
         this.notificationChannels = world.alertEmails.map(

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { createEksCluster, type EksCluster } from "../clusters/eks";
-import { createGkeCluster, type GkeCluster } from "../clusters/gke";
+import { EksCluster } from "../clusters/eks";
+import { GkeCluster } from "../clusters/gke";
 import type { Region, World } from "../config/model";
 import { awsTags, gcpLabels, k8sLabels, type Placement } from "../labels";
 import type { Names } from "../naming";
@@ -11,23 +10,27 @@ import { restrictedNamespace } from "../kubernetes/namespace";
 import { JobQueue } from "../messaging/job-queue";
 import type { AgentImageRefs } from "../images/agents";
 import { ecrPullPolicy } from "../images/ecr";
-import { createGridIdentity, type GridIdentity } from "../workloads/grid-identity";
+import type { GridIdentity } from "../workloads/grid-identity";
 import { SiteCodeBucket } from "../storage/site-code";
-import { awsProvider, type ContinentTier } from "./continent";
+import { awsProvider } from "../aws-provider";
+import type { DataPlaneCluster } from "../clusters/cloud-cluster";
+import type { ContinentTier } from "./continent";
 import { createRegionControlPlane, type RegionControlPlane } from "./control-plane";
-import { DataCenterTier } from "./data-center";
+import { DataCenterTier, type RegionForDataCenter } from "./data-center";
 import type { GlobalTier } from "./global";
 
 export interface RegionTierArgs {
+    /** the effective world config (project, admin CIDRs, AWS account and settings) */
     world: World;
+    /** physical names of everything the region creates */
     names: Names;
+    /** the region's effective config: cloud, location, zones, CIDR, Consul, jobs, its data centers */
     region: Region;
+    /** root CA, network, registry, images, APIs, Pub/Sub agent, dispatcher, alert channels and the world context */
     global: GlobalTier;
+    /** the continent whose cluster hosts the region's control plane */
     continent: ContinentTier;
 }
-
-/** The region's data-plane cluster, whichever cloud it is on. */
-export type DataPlaneCluster = { cloud: "gcp"; gke: GkeCluster } | { cloud: "aws"; eks: EksCluster; awsProvider: aws.Provider };
 
 
 /**
@@ -74,13 +77,11 @@ export class RegionTier extends pulumi.ComponentResource {
 
         // The regional control plane's namespace, in the continental cluster.
         const cpName = names.controlPlaneNamespace(region.name);
-        this.namespace = restrictedNamespace(`${region.name}-cp`, {
-            namespace: cpName,
-            labels: k8sLabels(cpName, "control-plane", this.placement),
-            quota: region.controlPlaneQuota,
-            provider: args.continent.provider,
-            parent: this,
-        });
+        this.namespace = restrictedNamespace(
+            `${region.name}-cp`,
+            { namespace: cpName, labels: k8sLabels(cpName, "control-plane", this.placement), quota: region.controlPlaneQuota },
+            { parent: this, provider: args.continent.provider },
+        );
 
         this.intermediateCa = createSignedCert(
             `${region.name}-intermediate-ca`,
@@ -92,8 +93,9 @@ export class RegionTier extends pulumi.ComponentResource {
 
         this.images = args.global.images.forRegion(region);
         const clusterName = names.regionCluster(region.name);
+        // The one place the region picks its cloud: everything below works on the cluster contract.
         if (region.cloud === "gcp") {
-            const gke = createGkeCluster(
+            this.dataPlane = new GkeCluster(
                 `${region.name}-dp`,
                 {
                     clusterName,
@@ -109,26 +111,17 @@ export class RegionTier extends pulumi.ComponentResource {
                     registry: args.global.registry,
                     apis: args.global.apis,
                 },
-                this,
+                { parent: this },
             );
-            this.dataPlane = { cloud: "gcp", gke };
-            this.clusterName = gke.cluster.name;
-            this.endpoint = gke.cluster.endpoint;
-            this.kubeconfig = gke.kubeconfig;
-            this.provider = gke.provider;
         } else {
             const tags = awsTags("data-plane-cluster", this.placement);
-            const provider = awsProvider(`${region.name}-aws`, region.location, world.awsAccountId, tags, this);
-            const eks = createEksCluster(
+            const provider = awsProvider(`${region.name}-aws`, { awsRegion: region.location, accountId: world.awsAccountId, tags }, { parent: this });
+            const eks = new EksCluster(
                 `${region.name}-dp`,
                 { clusterName, awsRegion: region.location, zones: region.zones, cidr: region.cidr, adminCidrs: world.adminCidrs, systemPool: region.systemPool, aws: world.aws, tags, placement: this.placement, protect: region.protect, provider },
-                this,
+                { parent: this },
             );
-            this.dataPlane = { cloud: "aws", eks, awsProvider: provider };
-            this.clusterName = eks.cluster.name;
-            this.endpoint = eks.cluster.endpoint;
-            this.kubeconfig = eks.kubeconfig;
-            this.provider = eks.provider;
+            this.dataPlane = eks;
             // The nodes pull the agents from this region's ECR repositories only.
             ecrPullPolicy(`${region.name}-dp-agent-images`, eks.nodeRole, args.global.images.ecrRepositoryArns(region.location), { parent: this, provider });
             // GKE Sandbox ships the gvisor RuntimeClass; on EKS the sandboxed node groups install
@@ -143,15 +136,19 @@ export class RegionTier extends pulumi.ComponentResource {
                 { parent: this, provider: eks.provider },
             );
         }
+        this.clusterName = this.dataPlane.clusterName;
+        this.endpoint = this.dataPlane.endpoint;
+        this.kubeconfig = this.dataPlane.kubeconfig;
+        this.provider = this.dataPlane.provider;
 
         this.jobQueue = new JobQueue(
             `${region.name}-jobs`,
-            { world, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels, apis: args.global.apis },
+            { project: world.gcpProject, names, region, placement: this.placement, pubsubAgent: args.global.pubsubAgent, dispatcher: args.global.dispatcher, notificationChannels: args.global.notificationChannels, apis: args.global.apis },
             child,
         );
 
-        this.gridIdentity = createGridIdentity(`${region.name}-grid-identity`, { world, names, region, dataPlane: this.dataPlane, apis: args.global.apis }, this);
-        this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, this);
+        this.gridIdentity = this.dataPlane.workloadIdentity(`${region.name}-grid-identity`, { project: world.gcpProject, names, region, apis: args.global.apis }, { parent: this });
+        this.siteCode = new SiteCodeBucket(`${region.name}-site-code`, { project: world.gcpProject, names, region, placement: this.placement, apis: args.global.apis }, child);
 
         this.controlPlane = createRegionControlPlane(
             {
@@ -163,16 +160,24 @@ export class RegionTier extends pulumi.ComponentResource {
                 namespace: this.namespace,
                 intermediateCa: this.intermediateCa,
                 clientCa: this.clientCa,
-                dataPlaneIssuer: this.dataPlane.cloud === "gcp"
-                    ? pulumi.output(`https://container.googleapis.com/v1/projects/${world.gcpProject}/locations/${region.location}/clusters/${clusterName}`)
-                    : this.dataPlane.eks.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""),
-                dataCenterEgressIps: this.dataPlane.cloud === "gcp" ? this.dataPlane.gke.egressIps : this.dataPlane.eks.egressIps,
+                dataPlaneIssuer: this.dataPlane.issuer,
+                dataCenterEgressIps: this.dataPlane.egressIps,
                 placement: this.placement,
             },
-            this,
+            child,
         );
 
-        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, regionTier: this, apis: args.global.apis, global: args.global }, child));
+        const fromRegion: RegionForDataCenter = {
+            provider: this.provider,
+            dataPlane: this.dataPlane,
+            clientCa: this.clientCa,
+            serverCaBundle: this.serverCaBundle,
+            images: this.images,
+            gridIdentity: this.gridIdentity,
+            siteCode: this.siteCode,
+            jobs: this.jobQueue.subscription,
+        };
+        this.dataCenters = region.dataCenters.map((dc) => new DataCenterTier(dc.name, { world, names, region, dataCenter: dc, fromRegion, apis: args.global.apis, context: args.global.context }, child));
 
         this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, kubeconfig: this.kubeconfig, namespace: this.namespace.metadata.name });
     }

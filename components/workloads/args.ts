@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { DataCenter, Region, World } from "../config/model";
+import type { DataCenter, Region } from "../config/model";
 import type { Placement } from "../labels";
 import type { ConsulClient } from "./consul-client";
 import type { AgentImageRefs } from "../images/agents";
@@ -18,8 +18,11 @@ export interface PlacedWorkloadArgs {
 
 /** A grid (warm pool or job grid): placed workload args plus the effective config it is built from. */
 export interface GridArgs extends PlacedWorkloadArgs {
-    world: World;
+    /** the GCP project of the grids' Google resources (IAM grants, Pub/Sub, Cloud Monitoring) */
+    project: string;
+    /** the data center's region (its effective config) */
     region: Region;
+    /** the data center's effective config: the grids' settings */
     dataCenter: DataCenter;
     /** the data center's namespace */
     namespace: string;

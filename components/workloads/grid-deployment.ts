@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { GridPool } from "../clusters/sandbox-pools";
+import type { GridPool } from "../clusters/pool-labels";
 import { CUSTOMER_CODE_LABEL, hardenedPod, sandboxScheduling } from "./pod-spec";
 
 export interface GridDeploymentArgs {

@@ -1,10 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { Region, World } from "../config/model";
-import type { Names } from "../naming";
-import type { ProjectApis } from "../project/services";
-import type { DataPlaneCluster } from "../tiers/region";
 import { audienceTokenVolume } from "./pod-spec";
 
 /**
@@ -13,8 +9,9 @@ import { audienceTokenVolume } from "./pod-spec";
  * token whose principal is that one Kubernetes service account. Nothing goes through the metadata
  * server (it stays blocked for every grid pod), and no service-account key exists.
  *
- * - GKE: the cluster's own workload pool `<project>.svc.id.goog`, the cluster as provider.
- * - EKS: a workload identity pool with an OIDC provider that trusts the region cluster's issuer.
+ * Each cluster makes its own (`Cluster.workloadIdentity`): GKE's own workload pool
+ * `<project>.svc.id.goog` with the cluster as provider (clusters/gke-workload-identity.ts), or, for
+ * EKS, a workload identity pool whose OIDC provider trusts the cluster's issuer (clusters/eks-workload-identity.ts).
  */
 export interface GridIdentity {
     /** audience of the projected Kubernetes token */
@@ -30,70 +27,6 @@ export interface GridIdentity {
     ready: pulumi.Resource[];
     pool?: gcp.iam.WorkloadIdentityPool;
     provider?: gcp.iam.WorkloadIdentityPoolProvider;
-}
-
-export interface GridIdentityArgs {
-    world: World;
-    names: Names;
-    region: Region;
-    dataPlane: DataPlaneCluster;
-    /** the project's enabled APIs (global tier) */
-    apis: ProjectApis;
-}
-
-export function createGridIdentity(name: string, args: GridIdentityArgs, parent: pulumi.Resource): GridIdentity {
-    const { world, names, region, dataPlane, apis } = args;
-    const project = world.gcpProject;
-    if (dataPlane.cloud === "gcp") {
-        const pool = `${project}.svc.id.goog`;
-        const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent, dependsOn: apis.after("cloudresourcemanager") }).apply((p) => String(p.number));
-        const cluster = `https://container.googleapis.com/v1/projects/${project}/locations/${region.location}/clusters/${names.regionCluster(region.name)}`;
-        return {
-            tokenAudience: pulumi.output(pool),
-            stsAudience: pulumi.output(`identitynamespace:${pool}:${cluster}`),
-            principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${sa}`,
-            ready: [dataPlane.gke.cluster],
-        };
-    }
-    const opts = { parent, protect: region.protect, dependsOn: apis.after("iam", "sts") };
-    const pool = new gcp.iam.WorkloadIdentityPool(
-        `${name}-pool`,
-        {
-            project,
-            workloadIdentityPoolId: names.workloadIdentityPool(region.name),
-            displayName: `globalgrid ${region.name} EKS`,
-            description: `Kubernetes service accounts of the ${names.regionCluster(region.name)} EKS cluster`,
-        },
-        opts,
-    );
-    const provider = new gcp.iam.WorkloadIdentityPoolProvider(
-        `${name}-provider`,
-        {
-            project,
-            workloadIdentityPoolId: pool.workloadIdentityPoolId,
-            workloadIdentityPoolProviderId: names.workloadIdentityProvider(region.name),
-            displayName: `${region.name} EKS issuer`,
-            attributeMapping: {
-                "google.subject": "assertion.sub",
-                "attribute.namespace": "assertion['kubernetes.io']['namespace']",
-                "attribute.service_account": "assertion['kubernetes.io']['serviceaccount']['name']",
-            },
-            // Only the data centers' namespaces may federate; system workloads never do.
-            attributeCondition: `assertion['kubernetes.io']['namespace'].startsWith('${names.dataCenterNamespace("")}')`,
-            oidc: { issuerUri: dataPlane.eks.cluster.identities.apply((ids) => ids[0].oidcs[0].issuer) },
-        },
-        opts,
-    );
-    // With no allowedAudiences the provider accepts its own canonical name as the token audience.
-    const audience = pulumi.interpolate`//iam.googleapis.com/${provider.name}`;
-    return {
-        tokenAudience: audience,
-        stsAudience: audience,
-        principal: (ns, sa) => pulumi.interpolate`principal://iam.googleapis.com/${pool.name}/subject/system:serviceaccount:${ns}:${sa}`,
-        ready: [pool, provider],
-        pool,
-        provider,
-    };
 }
 
 /** The external-account credential configuration (ADC file) reading the projected token at `tokenPath`. */

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels } from "../labels";
-import { POOL_KEY } from "../clusters/sandbox-pools";
+import { POOL_KEY } from "../clusters/pool-labels";
 import type { GridArgs } from "./args";
 import { googleCredentials, type GridIdentity } from "./grid-identity";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
@@ -58,7 +58,7 @@ export class JobGrid extends pulumi.ComponentResource {
 
     constructor(name: string, args: JobGridArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:JobGrid", name, {}, opts);
-        const { world, region, dataCenter: dc, namespace, placement, identity } = args;
+        const { project, region, dataCenter: dc, namespace, placement, identity } = args;
         const settings = dc.jobGrid;
         const labels = k8sLabels(JOB_GRID, JOB_GRID, placement);
         const gridPods = { "app.kubernetes.io/name": JOB_GRID, "app.kubernetes.io/component": JOB_GRID };
@@ -78,7 +78,7 @@ export class JobGrid extends pulumi.ComponentResource {
         // Subscriber on this region's subscription only, for this one Kubernetes service account.
         this.subscriber = new gcp.pubsub.SubscriptionIAMMember(
             `${name}-subscriber`,
-            { project: world.gcpProject, subscription: args.subscription.name, role: "roles/pubsub.subscriber", member: identity.principal(namespace, JOB_SUPERVISOR) },
+            { project, subscription: args.subscription.name, role: "roles/pubsub.subscriber", member: identity.principal(namespace, JOB_SUPERVISOR) },
             { parent: this },
         );
         const codeReader = args.siteCode.grantRead(`${name}-site-code-reader`, identity.principal(namespace, JOB_SUPERVISOR), { parent: this, dependsOn: identity.ready });
@@ -173,7 +173,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 maxReplicas: settings.maxReplicas,
                 policy: { kind: "backlog", backlogPerPod: settings.backlogPerPod, lookAheadSeconds: settings.lookAheadSeconds, startSlaSeconds: region.jobs.startSlaSeconds, subscription: args.subscription.id },
                 // reads the subscription's backlog metric from Cloud Monitoring
-                google: { identity, project: world.gcpProject },
+                google: { identity, project },
                 consulService,
                 consul: args.consul,
                 image: args.images.scaler,

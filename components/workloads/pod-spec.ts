@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ResourceSettings } from "../config/schema";
-import { DATACENTER_KEY, POOL_KEY, type GridPool } from "../clusters/sandbox-pools";
+import { DATACENTER_KEY, POOL_KEY, type GridPool } from "../clusters/pool-labels";
 
 /**
  * Pod-spec pieces every workload of a data center shares: the restricted security context, the

@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels } from "../labels";
-import { POOL_KEY } from "../clusters/sandbox-pools";
+import { POOL_KEY } from "../clusters/pool-labels";
 import { Broker, BROKER_CODE_PORT, BROKER_SELECTOR } from "./broker";
 import type { GridIdentity } from "./grid-identity";
 import type { SiteCodeBucket } from "../storage/site-code";
 import type { GridArgs } from "./args";
-import type { BrokerEntrance } from "../network/sync-path";
+import type { BrokerEntrance } from "../network/sync-common";
 import { allowPolicy, dnsEgress, internetEgress } from "./network-policy";
 import { memberLabel, customerContainer, tmpVolume } from "./pod-spec";
 import { gridDeployment } from "./grid-deployment";

@@ -54,7 +54,7 @@ export const sandboxedGridPools: ResourceValidationPolicy = {
     name: "sandboxed-grid-pools",
     description: "Node pools of the grids (customer code) are gVisor-sandboxed and tainted so nothing else lands on them.",
     enforcementLevel: "mandatory",
-    remediationSteps: "Create grid pools with components/clusters/sandbox-pools.ts: GKE Sandbox (sandboxConfig.type GVISOR) or the gVisor launch template on EKS, plus a NO_SCHEDULE taint on globalgrid.dev/pool.",
+    remediationSteps: "Create grid pools with the cluster contract's addSandboxPools (components/clusters/gke-sandbox-pools.ts, eks-sandbox-pools.ts): GKE Sandbox (sandboxConfig.type GVISOR) or the gVisor launch template on EKS, plus a NO_SCHEDULE taint on globalgrid.dev/pool.",
     configSchema: {
         properties: { sandboxPools: { type: "array", items: { type: "string" }, default: ["warm-pool", "job-grid"], description: "pool label values that run customer code" } },
     },

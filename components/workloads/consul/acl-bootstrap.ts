@@ -76,7 +76,8 @@ export interface ConsulAcl {
     bindingRules: consul.AclBindingRule[];
 }
 
-export function createConsulAcl(name: string, args: ConsulAclArgs, parent: pulumi.Resource): ConsulAcl {
+export function createConsulAcl(name: string, args: ConsulAclArgs, options: { parent: pulumi.Resource }): ConsulAcl {
+    const { parent } = options;
     const { region } = args;
     const provider = new consul.Provider(
         name,

@@ -1,21 +1,15 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Cloud } from "../../config/model";
+import type { DiskStorage } from "../../clusters/cluster";
 import { k8sLabels, type Placement } from "../../labels";
 
 export interface ConsulStorageClassArgs {
     /** the StorageClass name the regions' `consul.storageClass` refers to */
     className: string;
-    cloud: Cloud;
+    /** the cluster's disk CSI driver and its parameters (the cluster contract's `diskStorage`) */
+    storage: DiskStorage;
     placement: Placement;
-    provider: k8s.Provider;
-    parent: pulumi.Resource;
 }
-
-const CSI = {
-    gcp: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } },
-    aws: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } },
-} as const;
 
 /**
  * A StorageClass for Consul server volumes in a continental cluster: reclaim policy Retain, so a
@@ -24,8 +18,8 @@ const CSI = {
  * shared by the continent's regions. Persistent disks are always encrypted at rest on GCP; EBS
  * volumes ask for it.
  */
-export function consulStorageClass(name: string, args: ConsulStorageClassArgs): k8s.storage.v1.StorageClass {
-    const csi = CSI[args.cloud];
+export function consulStorageClass(name: string, args: ConsulStorageClassArgs, opts: { parent: pulumi.Resource; provider: k8s.Provider }): k8s.storage.v1.StorageClass {
+    const csi = args.storage;
     return new k8s.storage.v1.StorageClass(
         name,
         {
@@ -36,6 +30,6 @@ export function consulStorageClass(name: string, args: ConsulStorageClassArgs): 
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
         },
-        { parent: args.parent, provider: args.provider },
+        opts,
     );
 }
