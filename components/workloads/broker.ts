@@ -4,7 +4,9 @@ import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
 import { BROKER_CONFIG_DIR, BROKER_CONFIG_FILE, renderBrokerConfig } from "./broker-config";
-import { googleCredentials, type GridIdentity } from "./grid-identity";
+import { googleCredentials, type GoogleCredentials, type GridIdentity } from "./grid-identity";
+import { agentServiceAccount } from "./service-account";
+import type { ConsulApiAccess } from "./consul-client";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { SITE_CODE_PREFIX, type SiteCodeBucket } from "../storage/site-code";
 import { container, fieldEnv, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
@@ -77,13 +79,8 @@ export class Broker extends pulumi.ComponentResource {
         const meta = { name: BROKER, namespace: args.namespace, labels };
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
 
-        const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
-        this.role = new k8s.rbac.v1.Role(name, { metadata: meta, rules: [BROKER_RULE] }, o);
-        new k8s.rbac.v1.RoleBinding(
-            name,
-            { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: BROKER }, subjects: [{ kind: "ServiceAccount", name: BROKER, namespace: args.namespace }] },
-            { ...o, dependsOn: [sa, this.role] },
-        );
+        const { serviceAccount: sa, role } = agentServiceAccount(name, { metadata: meta, rules: [BROKER_RULE] }, o);
+        this.role = role;
         const consul = args.consul.apiAccess();
         // Site code: read-only on the region's bucket for this data center's broker service account.
         const codeReader = args.siteCode.grantRead(`${name}-site-code-reader`, args.identity.principal(args.namespace, BROKER), { parent: this, dependsOn: args.identity.ready });
@@ -113,42 +110,7 @@ export class Broker extends pulumi.ComponentResource {
                     selector: { matchLabels: this.selector },
                     template: {
                         metadata: { labels: { ...labels, ...this.selector } },
-                        spec: hardenedPod({
-                            serviceAccountName: BROKER,
-                            ...brokerScheduling(exposure),
-                            // longer than a forwarded request may take: SIGTERM lets the requests in flight finish
-                            terminationGracePeriodSeconds: 75,
-                            containers: [
-                                container({
-                                    name: BROKER,
-                                    image: args.image,
-                                    args: [`--config=${BROKER_CONFIG_FILE}`],
-                                    ports: [
-                                        { name: "http", containerPort: BROKER_PORT },
-                                        { name: "metrics", containerPort: BROKER_METRICS_PORT },
-                                        { name: "code", containerPort: BROKER_CODE_PORT },
-                                    ],
-                                    // POD_IP: the address warm pods fetch site code from (the URL in PUT /v1/site)
-                                    env: [...consul.env, ...google.env, fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_IP", "status.podIP")],
-                                    readinessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 5 },
-                                    livenessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 10, failureThreshold: 6 },
-                                    volumeMounts: [
-                                        { name: "settings", mountPath: BROKER_CONFIG_DIR, readOnly: true },
-                                        { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                        ...consul.volumeMounts,
-                                        ...google.volumeMounts,
-                                    ],
-                                }),
-                            ],
-                            volumes: [
-                                { name: "settings", configMap: { name: BROKER } },
-                                kubeApiVolume(),
-                                tmpVolume(),
-                                ...consul.volumes,
-                                ...google.volumes,
-                            ],
-                        }),
+                        spec: brokerPodSpec(args.image, exposure, consul, google),
                     },
                 },
             },
@@ -173,31 +135,90 @@ export class Broker extends pulumi.ComponentResource {
             o,
         );
         this.nodePort = this.service.spec.ports.apply((ports) => ports.find((x) => x.name === "http")?.nodePort);
-        allowPolicy(
-            name,
-            {
-                policyName: BROKER,
-                namespace: args.namespace,
-                labels,
-                podSelector: this.selector,
-                ingress: [
-                    // only the synchronous path's load balancer (its proxies and health checks) reaches the broker's port
-                    { from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] },
-                    // the warm pool's pods fetch their site's code from the code port
-                    { from: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: BROKER_CODE_PORT }] },
-                ],
-                egress: [
-                    dnsEgress(),
-                    apiServerEgress(args.region),
-                    { to: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: args.runtimePort }] },
-                    // Consul's load balancer, Google STS and Cloud Storage (site code)
-                    internetEgress([443]),
-                ],
-            },
-            o,
-        );
+        brokerNetworkPolicy(name, args, labels, this.selector, o);
         this.registerOutputs({ role: BROKER, service: BROKER });
     }
+}
+
+/**
+ * What may reach the broker and what it may reach: in, the synchronous path's load balancer on the
+ * broker port and the warm pods on the code port; out, DNS, the API server, the warm pods' runtime
+ * port, and HTTPS (Consul's load balancer, Google STS, Cloud Storage).
+ */
+function brokerNetworkPolicy(
+    name: string,
+    args: Pick<BrokerArgs, "namespace" | "loadBalancerSources" | "runtimePods" | "runtimePort" | "region">,
+    labels: Record<string, string>,
+    selector: Record<string, string>,
+    opts: pulumi.CustomResourceOptions,
+): void {
+    allowPolicy(
+        name,
+        {
+            policyName: BROKER,
+            namespace: args.namespace,
+            labels,
+            podSelector: selector,
+            ingress: [
+                // only the synchronous path's load balancer (its proxies and health checks) reaches the broker's port
+                { from: args.loadBalancerSources.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: BROKER_PORT }] },
+                // the warm pool's pods fetch their site's code from the code port
+                { from: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: BROKER_CODE_PORT }] },
+            ],
+            egress: [
+                dnsEgress(),
+                apiServerEgress(args.region),
+                { to: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: args.runtimePort }] },
+                // Consul's load balancer, Google STS and Cloud Storage (site code)
+                internetEgress([443]),
+            ],
+        },
+        opts,
+    );
+}
+
+/**
+ * The broker's pod: on the system pool (zone-pinned with NEGs), its own Kubernetes API token, its
+ * Consul access and its keyless Google credentials, all in its one container; the code port is a
+ * container port for the warm pods only (the Service never carries it).
+ */
+function brokerPodSpec(image: pulumi.Input<string>, exposure: BrokerExposure, consul: ConsulApiAccess, google: GoogleCredentials): k8s.types.input.core.v1.PodSpec {
+    return hardenedPod({
+        serviceAccountName: BROKER,
+        ...brokerScheduling(exposure),
+        // longer than a forwarded request may take: SIGTERM lets the requests in flight finish
+        terminationGracePeriodSeconds: 75,
+        containers: [
+            container({
+                name: BROKER,
+                image,
+                args: [`--config=${BROKER_CONFIG_FILE}`],
+                ports: [
+                    { name: "http", containerPort: BROKER_PORT },
+                    { name: "metrics", containerPort: BROKER_METRICS_PORT },
+                    { name: "code", containerPort: BROKER_CODE_PORT },
+                ],
+                // POD_IP: the address warm pods fetch site code from (the URL in PUT /v1/site)
+                env: [...consul.env, ...google.env, fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_IP", "status.podIP")],
+                readinessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: BROKER_HEALTH_PATH, port: BROKER_PORT }, periodSeconds: 10, failureThreshold: 6 },
+                volumeMounts: [
+                    { name: "settings", mountPath: BROKER_CONFIG_DIR, readOnly: true },
+                    { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
+                    { name: "tmp", mountPath: "/tmp" },
+                    ...consul.volumeMounts,
+                    ...google.volumeMounts,
+                ],
+            }),
+        ],
+        volumes: [
+            { name: "settings", configMap: { name: BROKER } },
+            kubeApiVolume(),
+            tmpVolume(),
+            ...consul.volumes,
+            ...google.volumes,
+        ],
+    });
 }
 
 /**

@@ -27,6 +27,14 @@ export const CONSUL_ACCESS_FILE = `${CONSUL_ACCESS_PATHS.config}/consul-access.j
 /** volume names of the access mounts (a policy keeps them out of customer containers) */
 export const CONSUL_ACCESS_VOLUMES = { tls: "consul-client-tls", login: "consul-login", config: "consul-access" } as const;
 
+/** What a container needs to call its region's Consul: the access contract, and the env and mounts that carry it. */
+export interface ConsulApiAccess {
+    access: ConsulAccess;
+    env: k8s.types.input.core.v1.EnvVar[];
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    volumes: Volume[];
+}
+
 export interface ConsulClientArgs {
     names: Names;
     /** the region: its Consul datacenter */
@@ -82,7 +90,7 @@ export class ConsulClient extends pulumi.ComponentResource {
      * also in `CONSUL_ACCESS_FILE` env), the client certificate Secret, and a projected token with the
      * auth method's audience; exactly the files `access` names.
      */
-    apiAccess(): { access: ConsulAccess; env: k8s.types.input.core.v1.EnvVar[]; volumeMounts: k8s.types.input.core.v1.VolumeMount[]; volumes: Volume[] } {
+    apiAccess(): ConsulApiAccess {
         return {
             access: this.access,
             env: [{ name: "CONSUL_ACCESS_FILE", value: CONSUL_ACCESS_FILE }],

@@ -4,7 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { k8sLabels } from "../labels";
 import { POOL_KEY } from "../clusters/pool-labels";
 import type { GridArgs } from "./args";
-import { googleCredentials, type GridIdentity } from "./grid-identity";
+import { googleCredentials, type GoogleCredentials, type GridIdentity } from "./grid-identity";
+import { agentServiceAccount } from "./service-account";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { container, fieldEnv, KUBE_API_MOUNT, kubeApiVolume, memberLabel, customerContainer, tmpVolume } from "./pod-spec";
 import { gridDeployment } from "./grid-deployment";
@@ -38,6 +39,43 @@ export interface JobGridArgs extends GridArgs {
     siteCode: SiteCodeBucket;
 }
 
+/**
+ * The supervisor's `supervisor.json` (agents/job-supervisor/src/config.ts is its type): the region's
+ * subscription through its regional endpoint, one job at a time, and where the job's code comes from.
+ */
+function renderSupervisorConfig(subscription: string, region: JobGridArgs["region"], softTimeLimitSeconds: number, codeBucket: string): SupervisorConfig {
+    return {
+        subscription,
+        // the regional endpoint: pulls are served where the region's messages are stored
+        pubsubEndpoint: `${region.pubsubLocation}-pubsub.googleapis.com`,
+        maxOutstandingMessages: 1,
+        ackDeadlineSeconds: region.jobs.ackDeadlineSeconds,
+        softTimeLimitSeconds,
+        appUrl: `http://127.0.0.1:${APP_PORT}`,
+        detach: { label: POOL_KEY, from: JOB_MEMBER, to: JOB_DETACHED },
+        metricsPort: AGENT_METRICS_PORT,
+        code: { bucket: codeBucket, objectPrefix: SITE_CODE_PREFIX, dir: SITE_CODE_DIR },
+    };
+}
+
+/** The supervisor sidecar: the only container of the pod with a Kubernetes token and Google credentials; it writes the job's code. */
+function supervisorContainer(image: pulumi.Input<string>, google: GoogleCredentials): k8s.types.input.core.v1.Container {
+    return container({
+        name: JOB_SUPERVISOR,
+        image,
+        args: ["--config=/etc/job-supervisor/supervisor.json"],
+        ports: [{ name: "metrics", containerPort: AGENT_METRICS_PORT }],
+        livenessProbe: { httpGet: { path: "/healthz", port: AGENT_METRICS_PORT }, periodSeconds: 20 },
+        env: [...google.env, fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")],
+        volumeMounts: [
+            { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
+            ...google.volumeMounts,
+            { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
+            { name: SITE_CODE_VOLUME, mountPath: SITE_CODE_DIR },
+        ],
+    });
+}
+
 /** The app container reads the job's code from the site-code volume, never writes it. */
 function withSiteCode(c: k8s.types.input.core.v1.Container): k8s.types.input.core.v1.Container {
     return { ...c, volumeMounts: [...((c.volumeMounts ?? []) as k8s.types.input.core.v1.VolumeMount[]), { name: SITE_CODE_VOLUME, mountPath: SITE_CODE_DIR, readOnly: true }] };
@@ -67,13 +105,7 @@ export class JobGrid extends pulumi.ComponentResource {
         const supMeta = { name: JOB_SUPERVISOR, namespace, labels: k8sLabels(JOB_SUPERVISOR, JOB_GRID, placement) };
         const consulService = `${dc.name}-${JOB_GRID}`;
 
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-supervisor`, { metadata: supMeta, automountServiceAccountToken: false }, o);
-        const role = new k8s.rbac.v1.Role(`${name}-supervisor`, { metadata: supMeta, rules: [SUPERVISOR_RULE] }, o);
-        new k8s.rbac.v1.RoleBinding(
-            `${name}-supervisor`,
-            { metadata: supMeta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: JOB_SUPERVISOR }, subjects: [{ kind: "ServiceAccount", name: JOB_SUPERVISOR, namespace }] },
-            { ...o, dependsOn: [sa, role] },
-        );
+        const { serviceAccount: sa } = agentServiceAccount(`${name}-supervisor`, { metadata: supMeta, rules: [SUPERVISOR_RULE] }, o);
 
         // Subscriber on this region's subscription only, for this one Kubernetes service account.
         this.subscriber = new gcp.pubsub.SubscriptionIAMMember(
@@ -82,21 +114,7 @@ export class JobGrid extends pulumi.ComponentResource {
             { parent: this },
         );
         const codeReader = args.siteCode.grantRead(`${name}-site-code-reader`, identity.principal(namespace, JOB_SUPERVISOR), { parent: this, dependsOn: identity.ready });
-        const supervisorSettings = args.subscription.id.apply((subscription) => {
-            const rendered: SupervisorConfig = {
-                subscription,
-                // the regional endpoint: pulls are served where the region's messages are stored
-                pubsubEndpoint: `${region.pubsubLocation}-pubsub.googleapis.com`,
-                maxOutstandingMessages: 1,
-                ackDeadlineSeconds: region.jobs.ackDeadlineSeconds,
-                softTimeLimitSeconds: settings.softTimeLimitSeconds,
-                appUrl: `http://127.0.0.1:${APP_PORT}`,
-                detach: { label: POOL_KEY, from: JOB_MEMBER, to: JOB_DETACHED },
-                metricsPort: AGENT_METRICS_PORT,
-                code: { bucket: args.siteCode.name, objectPrefix: SITE_CODE_PREFIX, dir: SITE_CODE_DIR },
-            };
-            return JSON.stringify(rendered, null, 2);
-        });
+        const supervisorSettings = args.subscription.id.apply((subscription) => JSON.stringify(renderSupervisorConfig(subscription, region, settings.softTimeLimitSeconds, args.siteCode.name), null, 2));
         const supervisorConfig = new k8s.core.v1.ConfigMap(`${name}-supervisor`, { metadata: supMeta, data: { "supervisor.json": supervisorSettings } }, o);
         const google = googleCredentials(`${name}-gcp-credentials`, { identity, configMapName: `${JOB_SUPERVISOR}-gcp-credentials`, namespace, labels: supMeta.labels }, o);
 
@@ -116,24 +134,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 terminationGracePeriodSeconds: settings.softTimeLimitSeconds + 30,
                 containers: [
                     withSiteCode(withRuntimeConfig(customerContainer("app", args.images.runtime, APP_PORT, settings.resources))),
-                    container({
-                        name: JOB_SUPERVISOR,
-                        image: args.images.jobSupervisor,
-                        args: ["--config=/etc/job-supervisor/supervisor.json"],
-                        ports: [{ name: "metrics", containerPort: AGENT_METRICS_PORT }],
-                        livenessProbe: { httpGet: { path: "/healthz", port: AGENT_METRICS_PORT }, periodSeconds: 20 },
-                        env: [
-                            ...google.env,
-                            fieldEnv("POD_NAME", "metadata.name"),
-                            fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                        ],
-                        volumeMounts: [
-                            { name: "supervisor-config", mountPath: "/etc/job-supervisor", readOnly: true },
-                            ...google.volumeMounts,
-                            { name: "kube-api", mountPath: KUBE_API_MOUNT, readOnly: true },
-                            { name: SITE_CODE_VOLUME, mountPath: SITE_CODE_DIR },
-                        ],
-                    }),
+                    supervisorContainer(args.images.jobSupervisor, google),
                 ],
                 volumes: [
                     tmpVolume(),

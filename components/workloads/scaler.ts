@@ -5,6 +5,7 @@ import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
 import { googleCredentials, type GridIdentity } from "./grid-identity";
+import { agentServiceAccount } from "./service-account";
 import { allowPolicy, apiServerEgress, dnsEgress, internetEgress } from "./network-policy";
 import { container, hardenedPod, KUBE_API_MOUNT, kubeApiVolume, systemScheduling, tmpVolume } from "./pod-spec";
 import type { ScalerConfig } from "../../agents/scaler/src/config";
@@ -64,17 +65,9 @@ export class Scaler extends pulumi.ComponentResource {
         const meta = { name: this.name, namespace: args.namespace, labels };
         const o = { parent: this, provider: args.provider, dependsOn: args.dependsOn };
 
-        const sa = new k8s.core.v1.ServiceAccount(name, { metadata: meta, automountServiceAccountToken: false }, o);
-        this.role = new k8s.rbac.v1.Role(name, { metadata: meta, rules: [scaleRule(args.target), ...(args.policy.kind === "availability" ? [countPodsRule] : [])] }, o);
-        new k8s.rbac.v1.RoleBinding(
-            name,
-            {
-                metadata: meta,
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: this.name },
-                subjects: [{ kind: "ServiceAccount", name: this.name, namespace: args.namespace }],
-            },
-            { ...o, dependsOn: [sa, this.role] },
-        );
+        const rules = [scaleRule(args.target), ...(args.policy.kind === "availability" ? [countPodsRule] : [])];
+        const { serviceAccount: sa, role } = agentServiceAccount(name, { metadata: meta, rules }, o);
+        this.role = role;
         const settings = pulumi.output(args.policy).apply((policy) => {
             const rendered: ScalerConfig = {
                 target: { apiVersion: "apps/v1", kind: "Deployment", name: args.target },
