@@ -3,11 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Storage } from "@google-cloud/storage";
 import { fileURLToPath } from "node:url";
-import { createLogger, createRegistry, kubeClients, memorySink } from "../../common/src";
 import { sha256Of } from "../../common/src/site-catalog";
-import { supervisorMetrics } from "../src/metrics";
 import { subscriberClient, type Subscriber } from "../src/subscriber";
-import { Supervisor } from "../src/supervisor";
 import { BUCKET, Harness, NS, SITE_CODE } from "./harness";
 
 /**
@@ -29,21 +26,7 @@ describe("job supervisor: job code", () => {
         await h.close();
     });
 
-    function supervisor(pod = h.poolPod(), storage: Storage = h.storage) {
-        const { sink, lines } = memorySink();
-        const registry = createRegistry("job-supervisor", false);
-        const s = new Supervisor({
-            config: h.config(),
-            kube: kubeClients({ mountDir: h.mountDir, server: h.kube.url }),
-            subscriber,
-            storage,
-            podName: pod,
-            logger: createLogger({ agent: "job-supervisor", sink }),
-            metrics: supervisorMetrics(registry),
-            terminate: new AbortController().signal,
-        });
-        return { s, lines, registry };
-    }
+    const supervisor = (pod = h.poolPod(), storage: Storage = h.storage) => h.supervisor(subscriber, { pod, storage });
     const codeDir = () => h.config().code.dir;
     const downloads = () => h.gcs.log.filter((l) => l.startsWith(`GET /storage/v1/b/${BUCKET}/o/`));
 

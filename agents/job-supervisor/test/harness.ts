@@ -12,7 +12,11 @@ import { startStorageServer, type StorageServer } from "../../common/src/testing
 import { localhostCertificate } from "../../common/src/testing/tls";
 import { listen, type RunningServer } from "../../common/src/metrics";
 import { jobRequestSchema, type JobRequest } from "../../runtime/src/contract";
+import type { Subscriber } from "../src/subscriber";
 import type { SupervisorConfig } from "../src/config";
+import { supervisorMetrics } from "../src/metrics";
+import { Supervisor } from "../src/supervisor";
+import { createLogger, createRegistry, kubeClients, memorySink } from "../../common/src";
 
 export const NS = "dc-fra1";
 export const TOKEN = "supervisor-token";
@@ -105,6 +109,31 @@ export class Harness {
             code: { bucket: BUCKET, objectPrefix: "sites/", dir: path.join(this.dir, "code"), storageEndpoint: this.gcs.endpoint },
             ...over,
         };
+    }
+
+    /**
+     * An in-process supervisor on `pod` with the real clients (Kubernetes, the generated Pub/Sub
+     * Subscriber, @google-cloud/storage) against this harness's servers; its log lines and metrics
+     * registry for the test to read. DEBUG_LOGS=1 prints the lines as well.
+     */
+    supervisor(
+        subscriber: Subscriber,
+        o: { pod?: string; config?: Partial<SupervisorConfig>; storage?: Storage; terminate?: AbortSignal; timeScale?: number } = {},
+    ): { s: Supervisor; lines: ReturnType<typeof memorySink>["lines"]; registry: ReturnType<typeof createRegistry> } {
+        const { sink, lines } = memorySink();
+        const registry = createRegistry("job-supervisor", false);
+        const s = new Supervisor({
+            config: this.config(o.config),
+            kube: kubeClients({ mountDir: this.mountDir, server: this.kube.url }),
+            subscriber,
+            storage: o.storage ?? this.storage,
+            podName: o.pod ?? this.poolPod(),
+            logger: createLogger({ agent: "job-supervisor", sink: process.env.DEBUG_LOGS ? (l, sev) => (console.log(l), sink(l, sev)) : sink }),
+            metrics: supervisorMetrics(registry),
+            terminate: o.terminate ?? new AbortController().signal,
+            ...(o.timeScale ? { timeScale: o.timeScale } : {}),
+        });
+        return { s, lines, registry };
     }
 
     /** Writes the config file a child process reads. */

@@ -3,10 +3,8 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { createLogger, createRegistry, kubeClients } from "../../common/src";
-import { supervisorMetrics } from "../src/metrics";
 import { subscriberClient } from "../src/subscriber";
-import { Supervisor, type SupervisorOutcome } from "../src/supervisor";
+import type { SupervisorOutcome } from "../src/supervisor";
 import { Harness, NS, POOL } from "./harness";
 
 const MAIN = path.join(__dirname, "..", "src", "main.ts");
@@ -81,16 +79,7 @@ describe("job supervisor killed at every step", function () {
         const stop = new AbortController();
         if (stopAfterMs) setTimeout(() => stop.abort(), stopAfterMs);
         try {
-            return await new Supervisor({
-                config: h.config(),
-                kube: kubeClients({ mountDir: h.mountDir, server: h.kube.url }),
-                subscriber,
-                storage: h.storage,
-                podName: pod,
-                logger: createLogger({ agent: "job-supervisor", sink: () => undefined }),
-                metrics: supervisorMetrics(createRegistry("job-supervisor", false)),
-                terminate: stop.signal,
-            }).run();
+            return await h.supervisor(subscriber, { pod, terminate: stop.signal }).s.run();
         } finally {
             await subscriber.close();
         }

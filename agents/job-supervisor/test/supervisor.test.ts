@@ -3,10 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { sha256Of } from "../../common/src/site-catalog";
-import { createLogger, createRegistry, kubeClients, memorySink } from "../../common/src";
-import { supervisorMetrics } from "../src/metrics";
+import { kubeClients } from "../../common/src";
 import { subscriberClient, type Subscriber } from "../src/subscriber";
-import { Supervisor } from "../src/supervisor";
 import type { SupervisorConfig } from "../src/config";
 import { Harness, NS, POOL, SITE_CODE } from "./harness";
 
@@ -28,22 +26,8 @@ describe("job supervisor", () => {
         await h.close();
     });
 
-    function supervisor(pod: string, over: Partial<SupervisorConfig> = {}, terminate = new AbortController().signal, timeScale = 1) {
-        const { sink, lines } = memorySink();
-        const registry = createRegistry("job-supervisor", false);
-        const s = new Supervisor({
-            config: h.config(over),
-            kube: kubeClients({ mountDir: h.mountDir, server: h.kube.url }),
-            subscriber,
-            storage: h.storage,
-            podName: pod,
-            logger: createLogger({ agent: "job-supervisor", sink: process.env.DEBUG_LOGS ? (l, sev) => { console.log(l); sink(l, sev); } : sink }),
-            metrics: supervisorMetrics(registry),
-            terminate,
-            timeScale,
-        });
-        return { s, lines, registry };
-    }
+    const supervisor = (pod: string, config: Partial<SupervisorConfig> = {}, terminate?: AbortSignal, timeScale?: number) =>
+        h.supervisor(subscriber, { pod, config, terminate, timeScale });
 
     it("pulls one job, detaches its pod before running it, acks after success, deletes the pod", async () => {
         const pod = h.poolPod();
