@@ -2,9 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsTags } from "../labels";
 import type { EksCluster } from "../clusters/eks";
-import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
-
-import { GRPC_PATH_PREFIX, HEALTH_PATH } from "./mtls-gcp";
+import { loadBalancerDnsRecord } from "./load-balancer-dns";
+import { GRPC_PATH_PREFIX, HEALTH_PATH, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 /** the standard gRPC health method (grpc.health.v1) */
 const GRPC_HEALTH_PATH = "/grpc.health.v1.Health/Check";
@@ -208,6 +207,6 @@ export function createAwsMtls(args: MtlsImplArgs<EksCluster>, parent: pulumi.Res
         },
         opts,
     );
-    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, context: args.context }, parent);
+    const dnsRecord = loadBalancerDnsRecord(`${p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, context: args.context }, parent);
     return { address: alb.dnsName, dnsRecord, clientValidation: "verify" };
 }

@@ -3,7 +3,8 @@ import * as gcp from "@pulumi/gcp";
 import { gcpLabels } from "../labels";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
+import { globalHttpsEntrance, googleFrontEndFirewall } from "./gcp-https-entrance";
+import { loadBalancerDnsRecord } from "./load-balancer-dns";
 import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { cloudArmorPolicy } from "./sync-protection";
 
@@ -45,18 +46,15 @@ export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         },
         opts,
     );
-    new gcp.compute.Firewall(
+    googleFrontEndFirewall(
         `${p}-fw`,
         {
             name: n("fw"),
             project,
             network: args.context.network,
             description: `Google front ends and health checks to ${dc.name}'s broker`,
-            direction: "INGRESS",
-            sourceRanges: GOOGLE_FRONT_END_RANGES,
             destinationRanges: [layout.gkePods(region.cidr)],
-            allows: [{ protocol: "tcp", ports: [String(BROKER_PORT)] }],
-            logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+            ports: [String(BROKER_PORT)],
         },
         opts,
     );
@@ -106,25 +104,20 @@ export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         { name: n("cert-entry"), project, map: certMap.name, hostname: host, certificates: [certificate.id], labels },
         opts,
     );
-    const sslPolicy = new gcp.compute.SSLPolicy(`${p}-ssl`, { name: n("ssl"), project, minTlsVersion: "TLS_1_2", profile: "MODERN" }, opts);
-    const proxy = new gcp.compute.TargetHttpsProxy(
-        `${p}-proxy`,
+    const address = globalHttpsEntrance(
+        p,
         {
-            name: n("proxy"),
+            n,
             project,
-            description: `public TLS entrance of ${dc.name}'s synchronous path`,
-            urlMap: urlMap.id,
-            certificateMap: pulumi.interpolate`//certificatemanager.googleapis.com/${certMap.id}`,
-            sslPolicy: sslPolicy.id,
+            labels,
+            proxy: {
+                description: `public TLS entrance of ${dc.name}'s synchronous path`,
+                urlMap: urlMap.id,
+                certificateMap: pulumi.interpolate`//certificatemanager.googleapis.com/${certMap.id}`,
+            },
         },
         opts,
     );
-    const address = new gcp.compute.GlobalAddress(`${p}-ip`, { name: n("ip"), project, ipVersion: "IPV4", addressType: "EXTERNAL", labels }, opts);
-    new gcp.compute.GlobalForwardingRule(
-        `${p}-fr`,
-        { name: n("fr"), project, target: proxy.id, ipAddress: address.address, ipProtocol: "TCP", portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED", labels },
-        opts,
-    );
-    const dnsRecord = new gcp.dns.RecordSet(`${p}-dns`, { name: `${host}.`, project, managedZone: args.context.dnsZone, type: "A", ttl: 300, rrdatas: [address.address] }, opts);
+    const dnsRecord = loadBalancerDnsRecord(`${p}-dns`, { host, type: "A", target: address.address, context: args.context }, parent);
     return { address: address.address, dnsRecord };
 }
