@@ -3,7 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { awsTags } from "../labels";
 import { BROKER_HEALTH_PATH } from "../workloads/broker";
-import { ALB_SSL_POLICY } from "./mtls-aws";
+import { ALB_SSL_POLICY, albToNodePort, attachSystemNodes, internetFacingAlb } from "./aws-alb";
+import { loadBalancerDnsRecord } from "./load-balancer-dns";
 import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { albWebAcl } from "./sync-protection";
 
@@ -45,32 +46,10 @@ export function createAwsSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         },
         opts,
     );
-    new aws.vpc.SecurityGroupIngressRule(
-        `${p}-nodes`,
-        {
-            securityGroupId: eks.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId),
-            referencedSecurityGroupId: albSg.id,
-            ipProtocol: "tcp",
-            fromPort: nodePort,
-            toPort: nodePort,
-            description: `${dc.name} synchronous path ALB to the broker node port`,
-            tags: tags(),
-        },
-        opts,
-    );
-    const alb = new aws.lb.LoadBalancer(
+    albToNodePort(`${p}-nodes`, { cluster: eks, albSecurityGroupId: albSg.id, port: nodePort, description: `${dc.name} synchronous path ALB to the broker node port`, tags: tags() }, opts);
+    const alb = internetFacingAlb(
         `${p}-alb`,
-        {
-            name: lbName,
-            internal: false,
-            loadBalancerType: "application",
-            securityGroups: [albSg.id],
-            subnets: Object.values(eks.publicSubnets).map((s) => s.id),
-            dropInvalidHeaderFields: true,
-            idleTimeout: IDLE_TIMEOUT_SECONDS,
-            enableDeletionProtection: region.protect,
-            tags: tags(lbName),
-        },
+        { name: lbName, securityGroupId: albSg.id, cluster: eks, idleTimeout: IDLE_TIMEOUT_SECONDS, protect: region.protect, tags: tags(lbName) },
         opts,
     );
     albWebAcl(`${p}-waf`, { name: `${lbName}-waf`, description: `${dc.name} synchronous path ALB`, loadBalancerArn: alb.arn, tags: tags(`${lbName}-waf`) }, opts);
@@ -89,11 +68,7 @@ export function createAwsSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         },
         opts,
     );
-    new aws.autoscaling.Attachment(
-        `${p}-broker`,
-        { autoscalingGroupName: eks.systemPool.resources.apply((rs) => rs?.[0]?.autoscalingGroups?.[0]?.name ?? ""), lbTargetGroupArn: targetGroup.arn },
-        opts,
-    );
+    attachSystemNodes(`${p}-broker`, { cluster: eks, targetGroupArn: targetGroup.arn }, opts);
 
     const certificate = new aws.acm.Certificate(`${p}-cert`, { domainName: host, validationMethod: "DNS", keyAlgorithm: "EC_prime256v1", tags: tags(host) }, opts);
     const validation = certificate.domainValidationOptions.apply((o) => {
@@ -123,10 +98,6 @@ export function createAwsSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         },
         opts,
     );
-    const dnsRecord = new gcp.dns.RecordSet(
-        `${p}-dns`,
-        { name: `${host}.`, project: args.context.project, managedZone: args.context.dnsZone, type: "CNAME", ttl: 300, rrdatas: [pulumi.interpolate`${alb.dnsName}.`] },
-        { parent },
-    );
+    const dnsRecord = loadBalancerDnsRecord(`${p}-dns`, { host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, context: args.context }, parent);
     return { address: alb.dnsName, dnsRecord };
 }
