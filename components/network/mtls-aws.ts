@@ -2,42 +2,83 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { awsTags } from "../labels";
 import type { EksCluster } from "../clusters/eks";
-import { controlPlaneDnsRecord, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
-
-import { GRPC_PATH_PREFIX, HEALTH_PATH } from "./mtls-gcp";
+import { ALB_SSL_POLICY, albToNodePort, attachSystemNodes, internetFacingAlb } from "./aws-alb";
+import { loadBalancerDnsRecord } from "./load-balancer-dns";
+import { consulNodePorts, GRPC_PATH_PREFIX, HEALTH_PATH, type MtlsFrontend, type MtlsImplArgs } from "./mtls-common";
 
 /** the standard gRPC health method (grpc.health.v1) */
 const GRPC_HEALTH_PATH = "/grpc.health.v1.Health/Check";
 const BUNDLE_KEY = "ca-bundle.pem";
-/** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only */
-export const ALB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** Consul blocking queries wait up to 5 minutes. */
 const IDLE_TIMEOUT_SECONDS = 360;
 
 /**
  * AWS: an internet-facing ALB in the continent's public subnets whose HTTPS listener verifies
- * client certificates against a TrustStore (the region's intermediate and the root, in a
- * private, encrypted, versioned bucket). Its security group admits 443 only from the data
- * centers' egress addresses. Targets are the continent's system nodes on the Consul API
- * Service's node port (externalTrafficPolicy Local: only nodes running a server pass the check).
+ * client certificates against a TrustStore (the region's client CA bundle, in a private, encrypted,
+ * versioned bucket). Its security group admits 443 only from the data centers' egress addresses and
+ * the admin CIDRs. Targets are the continent's system nodes on the Consul API Service's node ports
+ * (externalTrafficPolicy Local: only nodes running a server pass the check).
+ *
+ * The resources are created in this order: CA bundle bucket, trust store, security groups, ALB,
+ * target groups and their attachments, server certificate, listener and gRPC rule, DNS record.
  */
 export function createAwsMtls(args: MtlsImplArgs<EksCluster>, parent: pulumi.Resource): MtlsFrontend {
-    const { names, region, continent } = args;
-    const eks = args.cluster;
-    const opts = { parent, provider: args.cluster.awsProvider };
-    const p = `${region.name}-cp`;
-    const tags = (name?: string) => awsTags("control-plane-load-balancer", args.placement, name);
-    const lbName = names.controlPlaneLoadBalancer(region.name);
-    const nodePortOf = (port: pulumi.Output<number | undefined>, what: string) =>
-        port.apply((x) => {
-            if (x === undefined) throw new Error(`${region.name}: the Consul API Service has no ${what} node port`);
-            return x;
-        });
-    const nodePort = nodePortOf(args.consul.apiNodePort, "HTTPS");
-    const grpcNodePort = nodePortOf(args.consul.grpcNodePort, "gRPC TLS");
+    const s = scopeOf(args, parent);
+    const ports = consulNodePorts(args.region.name, args.consul);
+    const trustStore = clientTrustStore(s, caBundleBucket(s));
+    const albSg = albSecurityGroup(s, ports);
+    const alb = internetFacingAlb(
+        `${s.p}-alb`,
+        { name: s.lbName, securityGroupId: albSg.id, cluster: args.cluster, idleTimeout: IDLE_TIMEOUT_SECONDS, protect: args.region.protect, tags: s.tags(s.lbName) },
+        s.opts,
+    );
+    const targetGroups = consulTargetGroups(s, ports);
+    const certificate = serverCertificate(s);
+    httpsListener(s, { alb, certificate, trustStore, targetGroups });
+    const dnsRecord = loadBalancerDnsRecord(`${s.p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, context: args.context }, parent);
+    return { address: alb.dnsName, dnsRecord, clientValidation: "verify" };
+}
 
-    // The CA bundle the TrustStore reads.
-    const bucket = new aws.s3.Bucket(`${p}-ca`, { bucket: names.caBundleBucket(region.name), forceDestroy: false, tags: tags() }, opts);
+/** What every piece of one region's AWS control-plane load balancer is named, tagged and placed by. */
+interface Scope {
+    args: MtlsImplArgs<EksCluster>;
+    /** prefix of the Pulumi resource names: `<region>-cp` */
+    p: string;
+    /** the ALB's name, also its trust store's and security group's stem */
+    lbName: string;
+    tags: (name?: string) => Record<string, string>;
+    /** parented to the load balancer component, created by the continental cluster's AWS provider */
+    opts: { parent: pulumi.Resource; provider: aws.Provider };
+}
+
+function scopeOf(args: MtlsImplArgs<EksCluster>, parent: pulumi.Resource): Scope {
+    return {
+        args,
+        p: `${args.region.name}-cp`,
+        lbName: args.names.controlPlaneLoadBalancer(args.region.name),
+        tags: (name) => awsTags("control-plane-load-balancer", args.placement, name),
+        opts: { parent, provider: args.cluster.awsProvider },
+    };
+}
+
+type ConsulPorts = ReturnType<typeof consulNodePorts>;
+
+/** The bucket the trust store reads its CA bundle from, and the settings the bundle object must wait for. */
+interface CaBundleBucket {
+    bucket: aws.s3.Bucket;
+    versioning: aws.s3.BucketVersioning;
+    encryption: aws.s3.BucketServerSideEncryptionConfiguration;
+}
+
+/**
+ * The bucket holding the client CA bundle: never public (public access blocked, ACLs disabled),
+ * versioned (the trust store pins an object version), encrypted at rest, and reachable over TLS
+ * only (a bucket policy denies plain-HTTP requests; it waits for the public-access block, which
+ * would otherwise race it).
+ */
+function caBundleBucket(s: Scope): CaBundleBucket {
+    const { p, opts } = s;
+    const bucket = new aws.s3.Bucket(`${p}-ca`, { bucket: s.args.names.caBundleBucket(s.args.region.name), forceDestroy: false, tags: s.tags() }, opts);
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
         `${p}-ca`,
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -63,151 +104,150 @@ export function createAwsMtls(args: MtlsImplArgs<EksCluster>, parent: pulumi.Res
         },
         { ...opts, dependsOn: [publicAccess] },
     );
-    const bundle = new aws.s3.BucketObjectv2(
-        `${p}-ca-bundle`,
-        { bucket: bucket.id, key: BUNDLE_KEY, content: args.caBundle, contentType: "application/x-pem-file", tags: tags() },
-        { ...opts, dependsOn: [versioning, encryption] },
-    );
-    const trustStore = new aws.lb.TrustStore(
-        `${p}-trust`,
-        { name: lbName, caCertificatesBundleS3Bucket: bucket.id, caCertificatesBundleS3Key: bundle.key, caCertificatesBundleS3ObjectVersion: bundle.versionId, tags: tags(lbName) },
-        opts,
-    );
+    return { bucket, versioning, encryption };
+}
 
+/**
+ * The listener's client trust: the CA bundle (the region's client CA alone) written to the bucket
+ * once versioning and encryption are on, and an ALB trust store pinned to that object version, so
+ * a new bundle is a new version the trust store is updated to.
+ */
+function clientTrustStore(s: Scope, ca: CaBundleBucket): aws.lb.TrustStore {
+    const bundle = new aws.s3.BucketObjectv2(
+        `${s.p}-ca-bundle`,
+        { bucket: ca.bucket.id, key: BUNDLE_KEY, content: s.args.caBundle, contentType: "application/x-pem-file", tags: s.tags() },
+        { ...s.opts, dependsOn: [ca.versioning, ca.encryption] },
+    );
+    return new aws.lb.TrustStore(
+        `${s.p}-trust`,
+        { name: s.lbName, caCertificatesBundleS3Bucket: ca.bucket.id, caCertificatesBundleS3Key: bundle.key, caCertificatesBundleS3ObjectVersion: bundle.versionId, tags: s.tags(s.lbName) },
+        s.opts,
+    );
+}
+
+/**
+ * The ALB's security group: 443 in from the data centers' NAT egress and the admin CIDRs only;
+ * out only to the two Consul node ports in the continent's CIDR. The cluster security group admits
+ * this group to the same two node ports.
+ */
+function albSecurityGroup(s: Scope, ports: ConsulPorts): aws.ec2.SecurityGroup {
+    const { region, continent, cluster, clientSourceIps, context } = s.args;
     const albSg = new aws.ec2.SecurityGroup(
-        `${p}-alb`,
+        `${s.p}-alb`,
         {
-            name: `${lbName}-alb`,
+            name: `${s.lbName}-alb`,
             description: `${region.name} control-plane ALB: 443 from the data centers only`,
-            vpcId: eks.vpc.id,
+            vpcId: cluster.vpc.id,
             ingress: [
-                {
-                    description: "data centers' NAT egress",
-                    protocol: "tcp",
-                    fromPort: 443,
-                    toPort: 443,
-                    cidrBlocks: pulumi.all(args.clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)),
-                },
+                { description: "data centers' NAT egress", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: pulumi.all(clientSourceIps).apply((ips) => ips.map((ip) => `${ip}/32`)) },
                 // the operator's `pulumi up` (the consul provider declares the ACLs through this load balancer)
-                { description: "admin CIDRs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...args.context.adminCidrs] },
+                { description: "admin CIDRs", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [...context.adminCidrs] },
             ],
             egress: [
-                { description: "Consul HTTPS API node port", protocol: "tcp", fromPort: nodePort, toPort: nodePort, cidrBlocks: [continent.cidr] },
-                { description: "Consul gRPC TLS node port", protocol: "tcp", fromPort: grpcNodePort, toPort: grpcNodePort, cidrBlocks: [continent.cidr] },
+                { description: "Consul HTTPS API node port", protocol: "tcp", fromPort: ports.https, toPort: ports.https, cidrBlocks: [continent.cidr] },
+                { description: "Consul gRPC TLS node port", protocol: "tcp", fromPort: ports.grpc, toPort: ports.grpc, cidrBlocks: [continent.cidr] },
             ],
-            tags: tags(`${lbName}-alb`),
+            tags: s.tags(`${s.lbName}-alb`),
         },
-        opts,
+        s.opts,
     );
-    for (const [suffix, port, what] of [["nodes", nodePort, "HTTPS API"], ["nodes-grpc", grpcNodePort, "gRPC TLS"]] as const) {
-        new aws.vpc.SecurityGroupIngressRule(
-            `${p}-${suffix}`,
-            {
-                securityGroupId: eks.cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId),
-                referencedSecurityGroupId: albSg.id,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                description: `${region.name} control-plane ALB to the Consul ${what} node port`,
-                tags: tags(),
-            },
-            opts,
+    for (const [suffix, port, what] of [["nodes", ports.https, "HTTPS API"], ["nodes-grpc", ports.grpc, "gRPC TLS"]] as const) {
+        albToNodePort(
+            `${s.p}-${suffix}`,
+            { cluster, albSecurityGroupId: albSg.id, port, description: `${region.name} control-plane ALB to the Consul ${what} node port`, tags: s.tags() },
+            s.opts,
         );
     }
-    const alb = new aws.lb.LoadBalancer(
-        `${p}-alb`,
-        {
-            name: lbName,
-            internal: false,
-            loadBalancerType: "application",
-            securityGroups: [albSg.id],
-            subnets: Object.values(eks.publicSubnets).map((s) => s.id),
-            dropInvalidHeaderFields: true,
-            idleTimeout: IDLE_TIMEOUT_SECONDS,
-            enableDeletionProtection: region.protect,
-            tags: tags(lbName),
-        },
-        opts,
-    );
-    const targetGroup = new aws.lb.TargetGroup(
-        `${p}-consul`,
-        {
-            name: names.controlPlaneTargetGroup(region.name),
-            vpcId: eks.vpc.id,
-            targetType: "instance",
-            port: nodePort,
-            protocol: "HTTPS",
-            protocolVersion: "HTTP2",
-            deregistrationDelay: 30,
-            healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port", path: HEALTH_PATH, matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
-            tags: tags(names.controlPlaneTargetGroup(region.name)),
-        },
-        opts,
-    );
-    // gRPC TLS (8503): a GRPC target group. ALB health checks of a GRPC target group are gRPC calls
-    // judged by grpc-status; the standard health method on the gRPC port: any gRPC answer (0-99, which
-    // includes UNIMPLEMENTED) means a Consul server's gRPC server is serving on that node (Local policy).
-    const grpcTargetGroup = new aws.lb.TargetGroup(
-        `${p}-consul-grpc`,
-        {
-            name: names.controlPlaneGrpcTargetGroup(region.name),
-            vpcId: eks.vpc.id,
-            targetType: "instance",
-            port: grpcNodePort,
-            protocol: "HTTPS",
-            protocolVersion: "GRPC",
-            deregistrationDelay: 30,
-            healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port", path: GRPC_HEALTH_PATH, matcher: "0-99", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
-            tags: tags(names.controlPlaneGrpcTargetGroup(region.name)),
-        },
-        opts,
-    );
-    for (const [suffix, tg] of [["consul", targetGroup], ["consul-grpc", grpcTargetGroup]] as const) {
-        new aws.autoscaling.Attachment(
-            `${p}-${suffix}`,
+    return albSg;
+}
+
+interface ConsulTargetGroups {
+    https: aws.lb.TargetGroup;
+    grpc: aws.lb.TargetGroup;
+}
+
+/**
+ * One target group per Consul port on the system nodes, both over TLS to the node port:
+ * - HTTPS API (8501), HTTP/2, healthy when the leader status answers 200;
+ * - gRPC TLS (8503), a GRPC target group: its health checks are gRPC calls judged by grpc-status;
+ *   the standard health method on the gRPC port: any gRPC answer (0-99, which includes
+ *   UNIMPLEMENTED) means a Consul server's gRPC server is serving on that node (Local policy).
+ * Both are then attached to the system nodes' Auto Scaling group.
+ */
+function consulTargetGroups(s: Scope, ports: ConsulPorts): ConsulTargetGroups {
+    const { names, region, cluster } = s.args;
+    const targetGroup = (suffix: string, name: string, port: pulumi.Output<number>, protocolVersion: "HTTP2" | "GRPC", healthCheck: { path: string; matcher: string }) =>
+        new aws.lb.TargetGroup(
+            `${s.p}-${suffix}`,
             {
-                autoscalingGroupName: eks.systemPool.resources.apply((rs) => rs?.[0]?.autoscalingGroups?.[0]?.name ?? ""),
-                lbTargetGroupArn: tg.arn,
+                name,
+                vpcId: cluster.vpc.id,
+                targetType: "instance",
+                port,
+                protocol: "HTTPS",
+                protocolVersion,
+                deregistrationDelay: 30,
+                healthCheck: { enabled: true, protocol: "HTTPS", port: "traffic-port", ...healthCheck, interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 },
+                tags: s.tags(name),
             },
-            opts,
+            s.opts,
         );
+    const groups: ConsulTargetGroups = {
+        https: targetGroup("consul", names.controlPlaneTargetGroup(region.name), ports.https, "HTTP2", { path: HEALTH_PATH, matcher: "200" }),
+        grpc: targetGroup("consul-grpc", names.controlPlaneGrpcTargetGroup(region.name), ports.grpc, "GRPC", { path: GRPC_HEALTH_PATH, matcher: "0-99" }),
+    };
+    for (const [suffix, tg] of [["consul", groups.https], ["consul-grpc", groups.grpc]] as const) {
+        attachSystemNodes(`${s.p}-${suffix}`, { cluster, targetGroupArn: tg.arn }, s.opts);
     }
-    const certificate = new aws.acm.Certificate(
-        `${p}-cert`,
-        {
-            certificateBody: args.serverCert.certPem,
-            privateKey: pulumi.secret(args.serverCert.keyPem),
-            certificateChain: args.intermediateCa.certPem,
-            tags: tags(args.host),
-        },
-        opts,
+    return groups;
+}
+
+/**
+ * The listener's server certificate, imported into ACM: the load balancer's leaf (signed by the
+ * region's intermediate) with the intermediate as its chain.
+ */
+function serverCertificate(s: Scope): aws.acm.Certificate {
+    const { serverCert, intermediateCa, host } = s.args;
+    return new aws.acm.Certificate(
+        `${s.p}-cert`,
+        { certificateBody: serverCert.certPem, privateKey: pulumi.secret(serverCert.keyPem), certificateChain: intermediateCa.certPem, tags: s.tags(host) },
+        s.opts,
     );
+}
+
+/**
+ * One :443 HTTPS listener for both Consul ports, in mutual-TLS `verify` mode against the trust
+ * store (expired client certificates refused too): requests go to the HTTPS API target group, except
+ * gRPC requests (paths under `/hashicorp.consul.`), which a listener rule sends to the gRPC one.
+ */
+function httpsListener(
+    s: Scope,
+    lb: { alb: aws.lb.LoadBalancer; certificate: aws.acm.Certificate; trustStore: aws.lb.TrustStore; targetGroups: ConsulTargetGroups },
+): aws.lb.Listener {
     const listener = new aws.lb.Listener(
-        `${p}-https`,
+        `${s.p}-https`,
         {
-            loadBalancerArn: alb.arn,
+            loadBalancerArn: lb.alb.arn,
             port: 443,
             protocol: "HTTPS",
             sslPolicy: ALB_SSL_POLICY,
-            certificateArn: certificate.arn,
-            mutualAuthentication: { mode: "verify", trustStoreArn: trustStore.arn, ignoreClientCertificateExpiry: false },
-            defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-            tags: tags(),
+            certificateArn: lb.certificate.arn,
+            mutualAuthentication: { mode: "verify", trustStoreArn: lb.trustStore.arn, ignoreClientCertificateExpiry: false },
+            defaultActions: [{ type: "forward", targetGroupArn: lb.targetGroups.https.arn }],
+            tags: s.tags(),
         },
-        opts,
+        s.opts,
     );
-    // One :443 listener for both ports: gRPC requests (`/hashicorp.consul.*`) go to the gRPC target group.
     new aws.lb.ListenerRule(
-        `${p}-grpc`,
+        `${s.p}-grpc`,
         {
             listenerArn: listener.arn,
             priority: 10,
             conditions: [{ pathPattern: { values: [`${GRPC_PATH_PREFIX}*`] } }],
-            actions: [{ type: "forward", targetGroupArn: grpcTargetGroup.arn }],
-            tags: tags(),
+            actions: [{ type: "forward", targetGroupArn: lb.targetGroups.grpc.arn }],
+            tags: s.tags(),
         },
-        opts,
+        s.opts,
     );
-    const dnsRecord = controlPlaneDnsRecord(`${p}-dns`, { host: args.host, type: "CNAME", target: pulumi.interpolate`${alb.dnsName}.`, context: args.context }, parent);
-    return { address: alb.dnsName, dnsRecord, clientValidation: "verify" };
+    return listener;
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as gcp from "@pulumi/gcp";
+import type * as gcp from "@pulumi/gcp";
 import type { CloudCluster } from "../clusters/cloud-cluster";
 import type { Continent, Region } from "../config/model";
 import type { WorldContext } from "../context";
@@ -51,15 +51,22 @@ export interface MtlsFrontend {
 
 export { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
 
-/** The `<region>.cp.<domain>` record in the global zone. */
-export function controlPlaneDnsRecord(
-    name: string,
-    args: { host: string; type: "A" | "CNAME"; target: pulumi.Input<string>; context: WorldContext },
-    parent: pulumi.Resource,
-): gcp.dns.RecordSet {
-    return new gcp.dns.RecordSet(
-        name,
-        { name: `${args.host}.`, project: args.context.project, managedZone: args.context.dnsZone, type: args.type, ttl: 300, rrdatas: [args.target] },
-        { parent },
-    );
+/** answered without an ACL token (status endpoints need none), 200 with the leader's address once there is one */
+export const HEALTH_PATH = "/v1/status/leader";
+/** every Consul gRPC service lives under this package: `/hashicorp.consul.<service>/<method>` */
+export const GRPC_PATH_PREFIX = "/hashicorp.consul.";
+
+/**
+ * The Consul API Service's node ports (HTTPS API 8501, gRPC TLS 8503), which both clouds' load
+ * balancers target on the continental cluster's nodes. Kubernetes allocates them; a Service without
+ * one is a broken deployment, so it fails the run with the region's name rather than reaching a
+ * provider as `undefined`.
+ */
+export function consulNodePorts(regionName: string, consul: Pick<ConsulServers, "apiNodePort" | "grpcNodePort">): { https: pulumi.Output<number>; grpc: pulumi.Output<number> } {
+    const nodePortOf = (port: pulumi.Output<number | undefined>, what: string) =>
+        port.apply((x) => {
+            if (x === undefined) throw new Error(`${regionName}: the Consul API Service has no ${what} node port`);
+            return x;
+        });
+    return { https: nodePortOf(consul.apiNodePort, "HTTPS"), grpc: nodePortOf(consul.grpcNodePort, "gRPC TLS") };
 }

@@ -3,7 +3,8 @@ import * as gcp from "@pulumi/gcp";
 import { gcpLabels } from "../labels";
 import { BROKER_HEALTH_PATH, BROKER_PORT } from "../workloads/broker";
 import { layout } from "./cidr";
-import { GOOGLE_FRONT_END_RANGES } from "./google-front-ends";
+import { globalHttpsEntrance, googleFrontEndFirewall } from "./gcp-https-entrance";
+import { loadBalancerDnsRecord } from "./load-balancer-dns";
 import type { SyncPathFrontend, SyncPathImplArgs, SyncTarget } from "./sync-common";
 import { cloudArmorPolicy } from "./sync-protection";
 
@@ -21,15 +22,63 @@ const BACKEND_TIMEOUT_SECONDS = 75;
  * broker port on the cluster's pod range only. A Cloud Armor security policy on the backend service
  * limits each client IP and filters web attacks before requests reach the broker (sync-protection.ts).
  */
-export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { cloud: "gcp" }>>, parent: pulumi.Resource): SyncPathFrontend {
-    const { names, region, dataCenter: dc, host } = args;
-    const project = args.context.project;
-    const p = `${dc.name}-sync`;
-    const opts = { parent };
-    const labels = gcpLabels("sync-load-balancer", args.placement);
-    const n = (suffix: string) => names.syncGcpResource(dc.name, suffix);
-    const negName = args.entrance.exposure.negName;
+export function createGcpSyncPath(args: GcpSyncArgs, parent: pulumi.Resource): SyncPathFrontend {
+    const s = scopeOf(args, parent);
+    const backend = brokerBackend(s);
+    const urlMap = new gcp.compute.URLMap(`${s.p}-um`, { name: s.n("um"), project: s.project, description: `${args.dataCenter.name} synchronous path`, defaultService: backend.id }, s.opts);
+    const certMap = managedCertificateMap(s);
+    const address = globalHttpsEntrance(
+        s.p,
+        {
+            n: s.n,
+            project: s.project,
+            labels: s.labels,
+            proxy: {
+                description: `public TLS entrance of ${args.dataCenter.name}'s synchronous path`,
+                urlMap: urlMap.id,
+                certificateMap: pulumi.interpolate`//certificatemanager.googleapis.com/${certMap.id}`,
+            },
+        },
+        s.opts,
+    );
+    const dnsRecord = loadBalancerDnsRecord(`${s.p}-dns`, { host: args.host, type: "A", target: address.address, context: args.context }, parent);
+    return { address: address.address, dnsRecord };
+}
 
+type GcpSyncArgs = SyncPathImplArgs<Extract<SyncTarget, { cloud: "gcp" }>>;
+
+/** What every piece of one data center's GCP synchronous-path load balancer is named, labelled and parented by. */
+interface Scope {
+    args: GcpSyncArgs;
+    project: string;
+    /** prefix of the Pulumi resource names: `<dc>-sync` */
+    p: string;
+    /** the Google resource name for a suffix (`names.syncGcpResource`) */
+    n: (suffix: string) => string;
+    labels: Record<string, string>;
+    opts: { parent: pulumi.Resource };
+}
+
+function scopeOf(args: GcpSyncArgs, parent: pulumi.Resource): Scope {
+    const dc = args.dataCenter.name;
+    return {
+        args,
+        project: args.context.project,
+        p: `${dc}-sync`,
+        n: (suffix) => args.names.syncGcpResource(dc, suffix),
+        labels: gcpLabels("sync-load-balancer", args.placement),
+        opts: { parent },
+    };
+}
+
+/**
+ * The broker's own health endpoint, checked over HTTP on the serving port of each NEG endpoint, and
+ * the firewall opening for Google's front ends and health checkers to the broker port on the pod
+ * range (NEG endpoints are pod addresses).
+ */
+function brokerHealthCheck(s: Scope): gcp.compute.HealthCheck {
+    const { dataCenter: dc, region, context } = s.args;
+    const { p, n, project, opts } = s;
     const healthCheck = new gcp.compute.HealthCheck(
         `${p}-hc`,
         {
@@ -45,23 +94,32 @@ export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         },
         opts,
     );
-    new gcp.compute.Firewall(
+    googleFrontEndFirewall(
         `${p}-fw`,
         {
             name: n("fw"),
             project,
-            network: args.context.network,
+            network: context.network,
             description: `Google front ends and health checks to ${dc.name}'s broker`,
-            direction: "INGRESS",
-            sourceRanges: GOOGLE_FRONT_END_RANGES,
             destinationRanges: [layout.gkePods(region.cidr)],
-            allows: [{ protocol: "tcp", ports: [String(BROKER_PORT)] }],
-            logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+            ports: [String(BROKER_PORT)],
         },
         opts,
     );
+    return healthCheck;
+}
+
+/**
+ * The backend service: HTTP to the broker pods through the zonal NEG of the data center's zone,
+ * rate-balanced per endpoint, behind the Cloud Armor policy (per-IP rate limit, WAF rules). It waits
+ * for the broker Service, whose annotation makes the NEG controller create the NEG.
+ */
+function brokerBackend(s: Scope): gcp.compute.BackendService {
+    const { dataCenter: dc } = s.args;
+    const { p, n, project, opts } = s;
+    const healthCheck = brokerHealthCheck(s);
     const armor = cloudArmorPolicy(`${p}-armor`, { name: n("armor"), project, description: `${dc.name} synchronous path: per-IP rate limit and WAF rules` }, opts);
-    const backend = new gcp.compute.BackendService(
+    return new gcp.compute.BackendService(
         `${p}-be`,
         {
             name: n("be"),
@@ -73,14 +131,22 @@ export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
             connectionDrainingTimeoutSec: BACKEND_TIMEOUT_SECONDS,
             healthChecks: healthCheck.id,
             // The NEG controller names the zone's NEG after the broker Service's annotation.
-            backends: [{ group: `projects/${project}/zones/${dc.zone}/networkEndpointGroups/${negName}`, balancingMode: "RATE", maxRatePerEndpoint: 1000 }],
+            backends: [{ group: `projects/${project}/zones/${dc.zone}/networkEndpointGroups/${s.args.entrance.exposure.negName}`, balancingMode: "RATE", maxRatePerEndpoint: 1000 }],
             logConfig: { enable: true, sampleRate: 0.1 },
             securityPolicy: armor.id,
         },
-        { parent, dependsOn: [args.broker.service] },
+        { parent: opts.parent, dependsOn: [s.args.broker.service] },
     );
-    const urlMap = new gcp.compute.URLMap(`${p}-um`, { name: n("um"), project, description: `${dc.name} synchronous path`, defaultService: backend.id }, opts);
+}
 
+/**
+ * The Google-managed certificate for the host and the certificate map the proxy serves it from.
+ * DNS authorization: the CNAME Certificate Manager asks for goes in the world's zone, so the
+ * certificate is issued before any traffic arrives.
+ */
+function managedCertificateMap(s: Scope): gcp.certificatemanager.CertificateMap {
+    const { host, dataCenter: dc, context } = s.args;
+    const { p, n, project, labels, opts } = s;
     const dnsAuth = new gcp.certificatemanager.DnsAuthorization(
         `${p}-dns-auth`,
         { name: n("dns-auth"), project, location: "global", domain: host, description: `proves control of ${host} for its managed certificate`, labels },
@@ -90,41 +156,13 @@ export function createGcpSyncPath(args: SyncPathImplArgs<Extract<SyncTarget, { c
         if (!rs?.[0]) throw new Error(`${dc.name}: the DNS authorization for ${host} returned no record`);
         return rs[0];
     });
-    new gcp.dns.RecordSet(
-        `${p}-dns-auth`,
-        { name: record.name, project, managedZone: args.context.dnsZone, type: record.type, ttl: 300, rrdatas: [record.data] },
-        opts,
-    );
+    new gcp.dns.RecordSet(`${p}-dns-auth`, { name: record.name, project, managedZone: context.dnsZone, type: record.type, ttl: 300, rrdatas: [record.data] }, opts);
     const certificate = new gcp.certificatemanager.Certificate(
         `${p}-cert`,
         { name: n("cert"), project, location: "global", description: host, scope: "DEFAULT", managed: { domains: [host], dnsAuthorizations: [dnsAuth.id] }, labels },
         opts,
     );
     const certMap = new gcp.certificatemanager.CertificateMap(`${p}-cert-map`, { name: n("cert-map"), project, description: `${dc.name} synchronous path`, labels }, opts);
-    new gcp.certificatemanager.CertificateMapEntry(
-        `${p}-cert-map-entry`,
-        { name: n("cert-entry"), project, map: certMap.name, hostname: host, certificates: [certificate.id], labels },
-        opts,
-    );
-    const sslPolicy = new gcp.compute.SSLPolicy(`${p}-ssl`, { name: n("ssl"), project, minTlsVersion: "TLS_1_2", profile: "MODERN" }, opts);
-    const proxy = new gcp.compute.TargetHttpsProxy(
-        `${p}-proxy`,
-        {
-            name: n("proxy"),
-            project,
-            description: `public TLS entrance of ${dc.name}'s synchronous path`,
-            urlMap: urlMap.id,
-            certificateMap: pulumi.interpolate`//certificatemanager.googleapis.com/${certMap.id}`,
-            sslPolicy: sslPolicy.id,
-        },
-        opts,
-    );
-    const address = new gcp.compute.GlobalAddress(`${p}-ip`, { name: n("ip"), project, ipVersion: "IPV4", addressType: "EXTERNAL", labels }, opts);
-    new gcp.compute.GlobalForwardingRule(
-        `${p}-fr`,
-        { name: n("fr"), project, target: proxy.id, ipAddress: address.address, ipProtocol: "TCP", portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED", labels },
-        opts,
-    );
-    const dnsRecord = new gcp.dns.RecordSet(`${p}-dns`, { name: `${host}.`, project, managedZone: args.context.dnsZone, type: "A", ttl: 300, rrdatas: [address.address] }, opts);
-    return { address: address.address, dnsRecord };
+    new gcp.certificatemanager.CertificateMapEntry(`${p}-cert-map-entry`, { name: n("cert-entry"), project, map: certMap.name, hostname: host, certificates: [certificate.id], labels }, opts);
+    return certMap;
 }
