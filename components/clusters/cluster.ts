@@ -58,6 +58,13 @@ export interface Cluster {
     readonly principalsReady: pulumi.Resource[];
     /** where an internet-facing load balancer in front of the cluster reaches its nodes and pods from (what their NetworkPolicies admit) */
     readonly loadBalancerSources: readonly string[];
+    /**
+     * What a pod's NetworkPolicy egress must admit (TCP 443) to reach the cluster's API server:
+     * GKE's private endpoint in the master block; on EKS the `kubernetes` Service's ClusterIP (the
+     * VPC CNI's policy agent matches before kube-proxy translates it) and the private subnets of the
+     * control-plane ENIs.
+     */
+    readonly apiServerCidrs: readonly string[];
     /** the CSI driver and parameters of the cluster's persistent disks (StorageClasses) */
     readonly diskStorage: DiskStorage;
     /** Adds a data center's two sandboxed (gVisor), tainted node pools pinned to its zone. */

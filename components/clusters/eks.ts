@@ -8,7 +8,7 @@ import { discoveryTags, NODE_METADATA_OPTIONS, NODE_ROOT_VOLUME } from "./eks-no
 import { createEksNetwork } from "./eks-network";
 import { ebsCsiAddon, vpcCniAddon } from "./eks-addons";
 import { clusterAdminAccess } from "./eks-access";
-import { EKS_AMI_TYPE, EKS_SERVICE_CIDR } from "./eks-versions";
+import { EKS_AMI_TYPE, EKS_KUBERNETES_SERVICE_IP, EKS_SERVICE_CIDR } from "./eks-versions";
 import { eksKubeconfig } from "./kubeconfig";
 import { layout } from "../network/cidr";
 import { childOptions, type Cluster, type DiskStorage, type WorkloadIdentityArgs } from "./cluster";
@@ -108,6 +108,8 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
     readonly principalsReady: pulumi.Resource[] = [];
     /** the VPC's public subnets, one per zone: an ALB's nodes reach the cluster's nodes from them */
     readonly loadBalancerSources: readonly string[];
+    /** the `kubernetes` Service's ClusterIP and the control-plane zones' private subnets */
+    readonly apiServerCidrs: readonly string[];
     /** the EBS CSI driver (the add-on), encrypted gp3 volumes */
     readonly diskStorage: DiskStorage = { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } };
     private readonly physicalName: string;
@@ -138,6 +140,7 @@ export class EksCluster extends pulumi.ComponentResource implements Cluster {
         this.provider = built.provider;
         this.physicalName = args.clusterName;
         this.loadBalancerSources = args.zones.map((z) => layout.awsPublic(args.cidr, z));
+        this.apiServerCidrs = [`${EKS_KUBERNETES_SERVICE_IP}/32`, ...args.zones.map((z) => layout.awsPrivate(args.cidr, z))];
         this.settings = args.aws;
         this.issuer = this.cluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? "");
         this.clusterName = this.cluster.name;

@@ -73,6 +73,8 @@ export class GkeCluster extends pulumi.ComponentResource implements Cluster {
     readonly principalsReady: pulumi.Resource[];
     /** Google's front ends and health checkers: a GCP external load balancer's backend traffic comes from them */
     readonly loadBalancerSources = GOOGLE_FRONT_END_RANGES;
+    /** the private endpoint's master block */
+    readonly apiServerCidrs: readonly string[];
     /** the Compute Engine persistent disk CSI driver (always encrypted at rest) */
     readonly diskStorage: DiskStorage = { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } };
     private readonly apis: ProjectApis;
@@ -89,6 +91,7 @@ export class GkeCluster extends pulumi.ComponentResource implements Cluster {
         this.nodeIdentity = built.nodeIdentity;
         this.egressIps = built.egressIps;
         this.apis = args.apis;
+        this.apiServerCidrs = [layout.gkeMasterIpv4(args.cidr)];
         this.issuerUrl = `https://container.googleapis.com/v1/projects/${args.project}/locations/${args.location}/clusters/${args.clusterName}`;
         this.issuer = pulumi.output(this.issuerUrl);
         this.principalsReady = [this.cluster];

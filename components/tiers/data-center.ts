@@ -81,7 +81,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
         super("globalgrid:tier:DataCenter", name, {}, opts);
         const { names, region, dataCenter: dc, fromRegion } = args;
         this.placement = { tier: "datacenter", continent: region.continent, region: region.name, datacenter: dc.name };
-        const k8sOpts = { parent: this, provider: fromRegion.provider };
+        const k8sOpts = { parent: this, provider: fromRegion.provider, apiServer: fromRegion.dataPlane.apiServerCidrs };
 
         this.pools = fromRegion.dataPlane.addSandboxPools(dc.name, { names, region, dataCenter: dc, placement: this.placement }, { parent: this });
 
@@ -114,7 +114,7 @@ export class DataCenterTier extends pulumi.ComponentResource {
 
         // The grids: each on its own sandboxed pool, registered with the region's Consul through the mTLS load balancer.
         const gridDeps = [this.namespace, this.clientTlsSecret];
-        const grid = { project: args.context.project, region, dataCenter: dc, namespace: nsName, images: fromRegion.images, placement: this.placement, provider: fromRegion.provider };
+        const grid = { project: args.context.project, region, dataCenter: dc, namespace: nsName, images: fromRegion.images, placement: this.placement, provider: fromRegion.provider, apiServer: fromRegion.dataPlane.apiServerCidrs };
         this.consul = new ConsulClient(
             `${dc.name}-consul-client`,
             { names, region: region.name, namespace: nsName, clientTlsSecret: CLIENT_TLS_SECRET, placement: this.placement, provider: fromRegion.provider, dependsOn: gridDeps },

@@ -12,6 +12,8 @@ export interface PlacedWorkloadArgs {
     placement: Placement;
     /** Kubernetes provider of the region's data-plane cluster */
     provider: k8s.Provider;
+    /** where the cluster's API server is reached (`Cluster.apiServerCidrs`): the agents' egress admits it on 443 */
+    apiServer: readonly string[];
     /** what must exist first (the namespace, the node pool) */
     dependsOn: pulumi.Input<pulumi.Resource>[];
 }

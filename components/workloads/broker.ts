@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
 import { BROKER_CONFIG_DIR, BROKER_CONFIG_FILE, renderBrokerConfig } from "./broker-config";
@@ -53,7 +52,6 @@ export interface BrokerArgs extends PlacedWorkloadArgs {
     runtimePort: number;
     consulService: string;
     image: pulumi.Input<string>;
-    region: Pick<Region, "cloud" | "cidr">;
     /** the region's keyless Google identity: the broker reads site code from the bucket with it */
     identity: GridIdentity;
     siteCode: SiteCodeBucket;
@@ -147,7 +145,7 @@ export class Broker extends pulumi.ComponentResource {
  */
 function brokerNetworkPolicy(
     name: string,
-    args: Pick<BrokerArgs, "namespace" | "loadBalancerSources" | "runtimePods" | "runtimePort" | "region">,
+    args: Pick<BrokerArgs, "namespace" | "loadBalancerSources" | "runtimePods" | "runtimePort" | "apiServer">,
     labels: Record<string, string>,
     selector: Record<string, string>,
     opts: pulumi.CustomResourceOptions,
@@ -167,7 +165,7 @@ function brokerNetworkPolicy(
             ],
             egress: [
                 dnsEgress(),
-                apiServerEgress(args.region),
+                apiServerEgress(args.apiServer),
                 { to: [{ podSelector: { matchLabels: args.runtimePods } }], ports: [{ protocol: "TCP", port: args.runtimePort }] },
                 // Consul's load balancer, Google STS and Cloud Storage (site code)
                 internetEgress([443]),

@@ -159,7 +159,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 // jobs arrive by pull: nothing may connect in
                 ingress: [],
                 // the supervisor's API server (relabel, delete its pod) is the one private destination
-                egress: [dnsEgress(), apiServerEgress(region), internetEgress()],
+                egress: [dnsEgress(), apiServerEgress(args.apiServer), internetEgress()],
             },
             o,
         );
@@ -178,7 +178,7 @@ export class JobGrid extends pulumi.ComponentResource {
                 consulService,
                 consul: args.consul,
                 image: args.images.scaler,
-                region,
+                apiServer: args.apiServer,
                 placement,
                 provider: args.provider,
                 dependsOn: [this.deployment],

@@ -1,8 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type { Region } from "../config/model";
-import { layout } from "../network/cidr";
-import { EKS_KUBERNETES_SERVICE_IP } from "../clusters/eks-versions";
 
 /**
  * Allow rules added on top of the data center namespace's default-deny policy. The internet is
@@ -31,20 +28,9 @@ export const internetEgress = (ports?: number[]): Rule => ({
     ...(ports ? { ports: ports.map((port) => ({ protocol: "TCP", port })) } : {}),
 });
 
-/**
- * The region cluster's Kubernetes API server on 443. GKE: its private endpoint in the master block.
- * EKS: the VPC CNI's network policy agent filters a pod's egress on the host side of the pod's
- * veth, before kube-proxy translates the `kubernetes` Service's ClusterIP, so the destination it
- * matches is that ClusterIP (the first address of the cluster's fixed service range). The
- * control-plane ENIs behind it sit in the cluster's private subnets (one per zone in `zones`; the
- * callers pass the whole region), admitted as well for clients that reach the endpoint addresses
- * directly.
- */
-export const apiServerEgress = (region: Pick<Region, "cloud" | "cidr"> & { zones?: string[] }): Rule => ({
-    to:
-        region.cloud === "gcp"
-            ? [{ ipBlock: { cidr: layout.gkeMasterIpv4(region.cidr) } }]
-            : [{ ipBlock: { cidr: `${EKS_KUBERNETES_SERVICE_IP}/32` } }, ...(region.zones ?? []).map((zone) => ({ ipBlock: { cidr: layout.awsPrivate(region.cidr, zone) } }))],
+/** The cluster's Kubernetes API server on 443, at the addresses its cluster names (`Cluster.apiServerCidrs`). */
+export const apiServerEgress = (apiServerCidrs: readonly string[]): Rule => ({
+    to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
     ports: [{ protocol: "TCP", port: 443 }],
 });
 

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
-import type { Region } from "../config/model";
 import { k8sLabels } from "../labels";
 import type { PlacedWorkloadArgs } from "./args";
 import { googleCredentials, type GridIdentity } from "./grid-identity";
@@ -34,8 +33,6 @@ export interface ScalerArgs extends PlacedWorkloadArgs {
     /** the Consul service whose instances the scaler counts */
     consulService: string;
     image: pulumi.Input<string>;
-    /** the region: where its API server's addresses are */
-    region: Pick<Region, "cloud" | "cidr">;
 }
 
 /** The Role rule a scaler gets: the scale subresource of its one target, nothing else. */
@@ -133,7 +130,7 @@ export class Scaler extends pulumi.ComponentResource {
                 podSelector: selector,
                 ingress: [],
                 // API server, and Consul's load balancer (public, 443)
-                egress: [dnsEgress(), apiServerEgress(args.region), internetEgress([443])],
+                egress: [dnsEgress(), apiServerEgress(args.apiServer), internetEgress([443])],
             },
             o,
         );

@@ -40,7 +40,7 @@ export class WarmPool extends pulumi.ComponentResource {
 
     constructor(name: string, args: WarmPoolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("globalgrid:workload:WarmPool", name, {}, opts);
-        const { region, dataCenter: dc, namespace, placement } = args;
+        const { dataCenter: dc, namespace, placement } = args;
         const settings = dc.warmPool;
         const labels = k8sLabels(WARM_POOL, WARM_POOL, placement);
         /** labels a pod keeps whether pooled or serving a site */
@@ -102,7 +102,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 consulService,
                 consul: args.consul,
                 image: args.images.broker,
-                region,
+                apiServer: args.apiServer,
                 identity: args.identity,
                 siteCode: args.siteCode,
                 placement,
@@ -129,7 +129,7 @@ export class WarmPool extends pulumi.ComponentResource {
                 consulService,
                 consul: args.consul,
                 image: args.images.scaler,
-                region,
+                apiServer: args.apiServer,
                 placement,
                 provider: args.provider,
                 dependsOn: [this.deployment],
