@@ -7,8 +7,7 @@ import { Names } from "../components/naming";
 import type { GraphIndex } from "../engine/graph";
 import { mockPrivateKey, mockSelfSignedCert, mockCertRequest, mockLocallySignedCert } from "../engine/mock-pki";
 import { reveal } from "../engine/values";
-import { STACKS, stackGraph } from "./support/stacks";
-import { worldOf } from "./support/world-variants";
+import { fixtureGraph, fixtureWorld } from "./support/stacks";
 
 /**
  * Real TLS handshakes (node:tls, OpenSSL) with the certificates and keys the plan holds, for every
@@ -121,89 +120,86 @@ async function stranger(): Promise<Identity> {
 }
 
 describe("control plane: real TLS handshakes with the plan's certificates", () => {
-    for (const stack of STACKS) {
-        describe(stack, () => {
-            const world = parseWorld(worldOf(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
-            const regions = allRegions(world);
+    // the fixture world (tests/fixtures/world-small.json): a gcp region with two data centers, an aws region with one
+    const world = parseWorld(fixtureWorld());
+    const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
+    const regions = allRegions(world);
 
-            it("Consul servers handshake with each other under verify_incoming and verify_server_hostname, both ways", async () => {
-                const m = material(await stackGraph(stack));
-                for (const r of regions) {
-                    const peer = m.consulServer(r.name);
-                    // server A listens demanding a client certificate from the region's intermediate; server B dials it
-                    const out = await handshake({ ...peer, clientCa: m.goCa(r.name) }, { identity: peer, ca: m.goCa(r.name), servername: `server.${r.name}.consul` });
-                    assert.ok(out.ok, `${r.name}: ${out.error}`);
-                    assert.equal(out.peer?.subject, `server.${r.name}.consul`);
-                    // the name check is real: a name outside the certificate is refused
-                    const wrongName = await handshake({ ...peer, clientCa: m.goCa(r.name) }, { identity: peer, ca: m.goCa(r.name), servername: `server.other.consul` });
-                    assert.equal(wrongName.ok, false);
-                }
-            });
+    it("Consul servers handshake with each other under verify_incoming and verify_server_hostname, both ways", async () => {
+        const m = material(await fixtureGraph());
+        for (const r of regions) {
+            const peer = m.consulServer(r.name);
+            // server A listens demanding a client certificate from the region's intermediate; server B dials it
+            const out = await handshake({ ...peer, clientCa: m.goCa(r.name) }, { identity: peer, ca: m.goCa(r.name), servername: `server.${r.name}.consul` });
+            assert.ok(out.ok, `${r.name}: ${out.error}`);
+            assert.equal(out.peer?.subject, `server.${r.name}.consul`);
+            // the name check is real: a name outside the certificate is refused
+            const wrongName = await handshake({ ...peer, clientCa: m.goCa(r.name) }, { identity: peer, ca: m.goCa(r.name), servername: `server.other.consul` });
+            assert.equal(wrongName.ok, false);
+        }
+    });
 
-            it("a server certificate without client auth (the old one) is refused by verify_incoming", async () => {
-                const g = await stackGraph(stack);
-                const m = material(g);
-                const r = regions[0];
-                const csr = g.get("tls:index/certRequest:CertRequest", `${r.name}-consul-server-csr`);
-                const ca = g.get(LSC, `${r.name}-intermediate-ca`);
-                const serverOnly = await mockLocallySignedCert(`${r.name}-server-auth-only`, {
-                    certRequestPem: csr.outputs.certRequestPem,
-                    caCertPem: ca.outputs.certPem,
-                    caPrivateKeyPem: reveal(g.get(KEY, `${r.name}-intermediate-ca-key`).outputs.privateKeyPem),
-                    validityPeriodHours: 24,
-                    allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-                });
-                const old = { cert: String(serverOnly.certPem), key: m.consulServer(r.name).key };
-                const out = await handshake({ ...m.consulServer(r.name), clientCa: m.goCa(r.name) }, { identity: old, ca: m.goCa(r.name), servername: `server.${r.name}.consul` });
-                assert.equal(out.ok, false);
-            });
-
-            it("a data center's client certificate passes its own region's load balancer and is refused by every other region's", async () => {
-                const m = material(await stackGraph(stack));
-                for (const r of regions) {
-                    const host = names.controlPlaneHost(r.name);
-                    const lb: Listener = { cert: `${m.lb(r.name).cert}${m.intermediate(r.name)}`, key: m.lb(r.name).key, clientCa: m.lbTrust(r.name) };
-                    for (const dc of r.dataCenters) {
-                        const out = await handshake(lb, { identity: m.dcClient(dc.name), ca: m.dcTrust(dc.name), servername: host });
-                        assert.ok(out.ok, `${dc.name} -> ${r.name}: ${out.error}`);
-                        assert.equal(out.peer?.subject, host);
-                    }
-                    const operator = await handshake(lb, { identity: m.operator(r.name), ca: m.goCa(r.name), servername: host });
-                    assert.ok(operator.ok, `operator -> ${r.name}: ${operator.error}`);
-                    for (const other of regions.filter((o) => o.name !== r.name)) {
-                        const dc = other.dataCenters[0];
-                        const out = await handshake(lb, { identity: m.dcClient(dc.name), ca: m.dcTrust(r.dataCenters[0].name), servername: host });
-                        assert.equal(out.ok, false, `${dc.name} (${other.name}) passed ${r.name}'s load balancer`);
-                    }
-                    const none = await handshake(lb, { ca: m.dcTrust(r.dataCenters[0].name), servername: host });
-                    assert.equal(none.ok, false, "no client certificate");
-                    const foreign = await handshake(lb, { identity: await stranger(), ca: m.dcTrust(r.dataCenters[0].name), servername: host });
-                    assert.equal(foreign.ok, false, "a certificate of no CA of the world");
-                }
-            });
-
-            it("the load balancer's proxy reaches Consul's API with the servers' chain and the load balancer's name", async () => {
-                const m = material(await stackGraph(stack));
-                for (const r of regions) {
-                    const host = names.controlPlaneHost(r.name);
-                    // the HTTPS and gRPC ports do not ask the proxy for a client certificate (tls.https/grpc verify_incoming false)
-                    const out = await handshake(m.consulServer(r.name), { ca: m.goCa(r.name), servername: host });
-                    assert.ok(out.ok, `${r.name}: ${out.error}`);
-                    assert.equal(out.peer?.issuer, `globalgrid ${r.name} intermediate CA`);
-                    // and a data center's chain (its ca.crt) verifies the load balancer's own certificate, nothing else does
-                    const wrong = await handshake({ cert: m.lb(r.name).cert, key: m.lb(r.name).key }, { ca: m.clientCa(r.name), servername: host });
-                    assert.equal(wrong.ok, false);
-                }
-            });
-
-            it("stays real: a CSR signed by the wrong CA key is rejected by the engine", async () => {
-                const key = mockPrivateKey("probe", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-                const other = mockPrivateKey("probe-other", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-                const ca = await mockSelfSignedCert("probe-ca", { privateKeyPem: key.privateKeyPem, isCaCertificate: true, subject: { commonName: "probe" }, validityPeriodHours: 1, allowedUses: ["cert_signing"] });
-                const csr = await mockCertRequest("probe-leaf", { privateKeyPem: other.privateKeyPem, subject: { commonName: "leaf" } });
-                await assert.rejects(mockLocallySignedCert("probe-leaf", { certRequestPem: csr.certRequestPem, caCertPem: ca.certPem, caPrivateKeyPem: other.privateKeyPem, validityPeriodHours: 1 }), /not the key of caCertPem/);
-            });
+    it("a server certificate without client auth (the old one) is refused by verify_incoming", async () => {
+        const g = await fixtureGraph();
+        const m = material(g);
+        const r = regions[0];
+        const csr = g.get("tls:index/certRequest:CertRequest", `${r.name}-consul-server-csr`);
+        const ca = g.get(LSC, `${r.name}-intermediate-ca`);
+        const serverOnly = await mockLocallySignedCert(`${r.name}-server-auth-only`, {
+            certRequestPem: csr.outputs.certRequestPem,
+            caCertPem: ca.outputs.certPem,
+            caPrivateKeyPem: reveal(g.get(KEY, `${r.name}-intermediate-ca-key`).outputs.privateKeyPem),
+            validityPeriodHours: 24,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
         });
-    }
+        const old = { cert: String(serverOnly.certPem), key: m.consulServer(r.name).key };
+        const out = await handshake({ ...m.consulServer(r.name), clientCa: m.goCa(r.name) }, { identity: old, ca: m.goCa(r.name), servername: `server.${r.name}.consul` });
+        assert.equal(out.ok, false);
+    });
+
+    it("a data center's client certificate passes its own region's load balancer and is refused by every other region's", async () => {
+        const m = material(await fixtureGraph());
+        for (const r of regions) {
+            const host = names.controlPlaneHost(r.name);
+            const lb: Listener = { cert: `${m.lb(r.name).cert}${m.intermediate(r.name)}`, key: m.lb(r.name).key, clientCa: m.lbTrust(r.name) };
+            for (const dc of r.dataCenters) {
+                const out = await handshake(lb, { identity: m.dcClient(dc.name), ca: m.dcTrust(dc.name), servername: host });
+                assert.ok(out.ok, `${dc.name} -> ${r.name}: ${out.error}`);
+                assert.equal(out.peer?.subject, host);
+            }
+            const operator = await handshake(lb, { identity: m.operator(r.name), ca: m.goCa(r.name), servername: host });
+            assert.ok(operator.ok, `operator -> ${r.name}: ${operator.error}`);
+            for (const other of regions.filter((o) => o.name !== r.name)) {
+                const dc = other.dataCenters[0];
+                const out = await handshake(lb, { identity: m.dcClient(dc.name), ca: m.dcTrust(r.dataCenters[0].name), servername: host });
+                assert.equal(out.ok, false, `${dc.name} (${other.name}) passed ${r.name}'s load balancer`);
+            }
+            const none = await handshake(lb, { ca: m.dcTrust(r.dataCenters[0].name), servername: host });
+            assert.equal(none.ok, false, "no client certificate");
+            const foreign = await handshake(lb, { identity: await stranger(), ca: m.dcTrust(r.dataCenters[0].name), servername: host });
+            assert.equal(foreign.ok, false, "a certificate of no CA of the world");
+        }
+    });
+
+    it("the load balancer's proxy reaches Consul's API with the servers' chain and the load balancer's name", async () => {
+        const m = material(await fixtureGraph());
+        for (const r of regions) {
+            const host = names.controlPlaneHost(r.name);
+            // the HTTPS and gRPC ports do not ask the proxy for a client certificate (tls.https/grpc verify_incoming false)
+            const out = await handshake(m.consulServer(r.name), { ca: m.goCa(r.name), servername: host });
+            assert.ok(out.ok, `${r.name}: ${out.error}`);
+            assert.equal(out.peer?.issuer, `globalgrid ${r.name} intermediate CA`);
+            // and a data center's chain (its ca.crt) verifies the load balancer's own certificate, nothing else does
+            const wrong = await handshake({ cert: m.lb(r.name).cert, key: m.lb(r.name).key }, { ca: m.clientCa(r.name), servername: host });
+            assert.equal(wrong.ok, false);
+        }
+    });
+
+    it("stays real: a CSR signed by the wrong CA key is rejected by the engine", async () => {
+        const key = mockPrivateKey("probe", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+        const other = mockPrivateKey("probe-other", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+        const ca = await mockSelfSignedCert("probe-ca", { privateKeyPem: key.privateKeyPem, isCaCertificate: true, subject: { commonName: "probe" }, validityPeriodHours: 1, allowedUses: ["cert_signing"] });
+        const csr = await mockCertRequest("probe-leaf", { privateKeyPem: other.privateKeyPem, subject: { commonName: "leaf" } });
+        await assert.rejects(mockLocallySignedCert("probe-leaf", { certRequestPem: csr.certRequestPem, caCertPem: ca.certPem, caPrivateKeyPem: other.privateKeyPem, validityPeriodHours: 1 }), /not the key of caCertPem/);
+    });
 });

@@ -8,7 +8,7 @@ import type { GraphIndex } from "../engine/graph";
 import type { RecordedResource } from "../engine/recorder";
 import { programResources, runStack } from "../engine/run";
 import { loadWorldDocument } from "../engine/stack-config";
-import { STACKS, stackGraph } from "./support/stacks";
+import { fixtureGraph, fixtureWorld } from "./support/stacks";
 import { configProblems, setPath } from "./support/world-variants";
 
 const T = {
@@ -54,205 +54,202 @@ function queueOf(g: GraphIndex, names: Names, region: string) {
 const iamGrants = (g: GraphIndex) => g.resources.filter((r) => r.custom && /IAM(Member|Binding|Policy)/i.test(r.type));
 
 describe("job queue", () => {
-    for (const stack of STACKS) {
-        describe(stack, () => {
-            const world = parseWorld(loadWorldDocument(stack));
-            const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
-            const regions = allRegions(world);
+    // the fixture world (tests/fixtures/world-small.json): a gcp region with two data centers, an aws region with one
+    const world = parseWorld(fixtureWorld());
+    const names = new Names(world.environment, world.domain, world.awsAccountId, world.gcpProject);
+    const regions = allRegions(world);
 
-            it("builds one JobQueue per region, a child of its Region tier, holding both topics and subscriptions", async () => {
-                const g = await stackGraph(stack);
-                assert.deepEqual(g.ofType(T.queue).map((q) => q.name).sort(), regions.map((r) => `${r.name}-jobs`).sort());
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    assert.equal(q.component.parent, g.get(T.region, r.name).urn, r.name);
-                    for (const res of [q.schema, q.topic, q.sub, q.dlTopic, q.dlSub]) {
-                        assert.equal(res.parent, q.component.urn, `${res.name} under ${q.component.name}`);
-                        assert.equal(inputs(res).project, world.gcpProject, `${res.name} lives in the world's GCP project`);
-                    }
-                }
-            });
+    it("builds one JobQueue per region, a child of its Region tier, holding both topics and subscriptions", async () => {
+        const g = await fixtureGraph();
+        assert.deepEqual(g.ofType(T.queue).map((q) => q.name).sort(), regions.map((r) => `${r.name}-jobs`).sort());
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            assert.equal(q.component.parent, g.get(T.region, r.name).urn, r.name);
+            for (const res of [q.schema, q.topic, q.sub, q.dlTopic, q.dlSub]) {
+                assert.equal(res.parent, q.component.urn, `${res.name} under ${q.component.name}`);
+                assert.equal(inputs(res).project, world.gcpProject, `${res.name} lives in the world's GCP project`);
+            }
+        }
+    });
 
-            it("wires topic > subscription > dead-letter topic > dead-letter subscription", async () => {
-                const g = await stackGraph(stack);
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    assert.equal(inputs(q.sub).topic, id(q.topic), r.name);
-                    assert.deepEqual(deps(q.sub, "topic"), [q.topic.urn]);
-                    assert.equal(inputs(q.sub).deadLetterPolicy.deadLetterTopic, id(q.dlTopic), r.name);
-                    assert.deepEqual(deps(q.sub, "deadLetterPolicy"), [q.dlTopic.urn]);
-                    assert.equal(inputs(q.dlSub).topic, id(q.dlTopic), r.name);
-                    assert.deepEqual(deps(q.dlSub, "topic"), [q.dlTopic.urn]);
-                    // the dead-letter topic has its subscription before anything can be forwarded to it
-                    assert.ok(q.sub.dependencies.includes(q.dlSub.urn), `${r.name}: grid subscription waits for the dead-letter subscription`);
-                }
-            });
+    it("wires topic > subscription > dead-letter topic > dead-letter subscription", async () => {
+        const g = await fixtureGraph();
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            assert.equal(inputs(q.sub).topic, id(q.topic), r.name);
+            assert.deepEqual(deps(q.sub, "topic"), [q.topic.urn]);
+            assert.equal(inputs(q.sub).deadLetterPolicy.deadLetterTopic, id(q.dlTopic), r.name);
+            assert.deepEqual(deps(q.sub, "deadLetterPolicy"), [q.dlTopic.urn]);
+            assert.equal(inputs(q.dlSub).topic, id(q.dlTopic), r.name);
+            assert.deepEqual(deps(q.dlSub, "topic"), [q.dlTopic.urn]);
+            // the dead-letter topic has its subscription before anything can be forwarded to it
+            assert.ok(q.sub.dependencies.includes(q.dlSub.urn), `${r.name}: grid subscription waits for the dead-letter subscription`);
+        }
+    });
 
-            it("sets each subscription's policy from the region's effective jobs config", async () => {
-                const g = await stackGraph(stack);
-                for (const r of regions) {
-                    const { sub, dlSub } = queueOf(g, names, r.name);
-                    const j = r.jobs;
-                    const s = inputs(sub);
-                    assert.equal(s.ackDeadlineSeconds, j.ackDeadlineSeconds, r.name);
-                    assert.equal(s.messageRetentionDuration, `${j.messageRetentionSeconds}s`);
-                    assert.deepEqual(s.retryPolicy, { minimumBackoff: `${j.minBackoffSeconds}s`, maximumBackoff: `${j.maxBackoffSeconds}s` });
-                    assert.equal(s.deadLetterPolicy.maxDeliveryAttempts, j.maxDeliveryAttempts);
-                    assert.equal(s.enableExactlyOnceDelivery, j.exactlyOnceDelivery);
-                    assert.deepEqual(s.expirationPolicy, { ttl: "" }, `${r.name}: the grid subscription never expires`);
-                    assert.equal(s.pushConfig, undefined, "a pull subscription");
-                    assert.deepEqual(s.labels, { "part-of": "globalgrid", "managed-by": "pulumi", component: "jobs-subscription", tier: "region", continent: r.continent, region: r.name });
+    it("sets each subscription's policy from the region's effective jobs config", async () => {
+        const g = await fixtureGraph();
+        for (const r of regions) {
+            const { sub, dlSub } = queueOf(g, names, r.name);
+            const j = r.jobs;
+            const s = inputs(sub);
+            assert.equal(s.ackDeadlineSeconds, j.ackDeadlineSeconds, r.name);
+            assert.equal(s.messageRetentionDuration, `${j.messageRetentionSeconds}s`);
+            assert.deepEqual(s.retryPolicy, { minimumBackoff: `${j.minBackoffSeconds}s`, maximumBackoff: `${j.maxBackoffSeconds}s` });
+            assert.equal(s.deadLetterPolicy.maxDeliveryAttempts, j.maxDeliveryAttempts);
+            assert.equal(s.enableExactlyOnceDelivery, j.exactlyOnceDelivery);
+            assert.deepEqual(s.expirationPolicy, { ttl: "" }, `${r.name}: the grid subscription never expires`);
+            assert.equal(s.pushConfig, undefined, "a pull subscription");
+            assert.deepEqual(s.labels, { "part-of": "globalgrid", "managed-by": "pulumi", component: "jobs-subscription", tier: "region", continent: r.continent, region: r.name });
 
-                    const d = inputs(dlSub);
-                    assert.equal(d.messageRetentionDuration, `${j.deadLetterRetentionSeconds}s`, r.name);
-                    assert.equal(d.retainAckedMessages, true, `${r.name}: acked dead letters stay replayable`);
-                    assert.deepEqual(d.expirationPolicy, { ttl: "" }, `${r.name}: the dead-letter subscription never expires`);
-                    assert.equal(d.deadLetterPolicy, undefined);
-                    assert.equal(d.labels.region, r.name);
-                }
-            });
+            const d = inputs(dlSub);
+            assert.equal(d.messageRetentionDuration, `${j.deadLetterRetentionSeconds}s`, r.name);
+            assert.equal(d.retainAckedMessages, true, `${r.name}: acked dead letters stay replayable`);
+            assert.deepEqual(d.expirationPolicy, { ttl: "" }, `${r.name}: the dead-letter subscription never expires`);
+            assert.equal(d.deadLetterPolicy, undefined);
+            assert.equal(d.labels.region, r.name);
+        }
+    });
 
-            it("validates jobs against an Avro schema set on the jobs topic, with retention and labels on both topics", async () => {
-                const g = await stackGraph(stack);
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    assert.equal(inputs(q.schema).type, "AVRO");
-                    assert.deepEqual(JSON.parse(inputs(q.schema).definition), JOB_SCHEMA);
-                    // messages are validated against the schema's current revision only, not any older one
-                    assert.deepEqual(inputs(q.topic).schemaSettings, { schema: id(q.schema), encoding: "JSON", firstRevisionId: q.schema.outputs.revisionId }, r.name);
-                    assert.match(String(q.schema.outputs.revisionId), /^[0-9a-f]{8}$/);
-                    assert.deepEqual(deps(q.topic, "schemaSettings"), [q.schema.urn]);
-                    assert.equal(inputs(q.topic).messageRetentionDuration, `${r.jobs.messageRetentionSeconds}s`);
-                    assert.equal(inputs(q.dlTopic).messageRetentionDuration, `${r.jobs.deadLetterRetentionSeconds}s`);
-                    assert.equal(inputs(q.dlTopic).schemaSettings, undefined, "nothing forwarded to the dead-letter topic may be refused");
-                    assert.equal(inputs(q.topic).labels.component, "jobs-topic");
-                    assert.equal(inputs(q.dlTopic).labels.component, "jobs-dead-letter-topic");
-                    for (const t of [q.topic, q.dlTopic]) assert.equal(inputs(t).labels.region, r.name);
-                }
-            });
+    it("validates jobs against an Avro schema set on the jobs topic, with retention and labels on both topics", async () => {
+        const g = await fixtureGraph();
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            assert.equal(inputs(q.schema).type, "AVRO");
+            assert.deepEqual(JSON.parse(inputs(q.schema).definition), JOB_SCHEMA);
+            // messages are validated against the schema's current revision only, not any older one
+            assert.deepEqual(inputs(q.topic).schemaSettings, { schema: id(q.schema), encoding: "JSON", firstRevisionId: q.schema.outputs.revisionId }, r.name);
+            assert.match(String(q.schema.outputs.revisionId), /^[0-9a-f]{8}$/);
+            assert.deepEqual(deps(q.topic, "schemaSettings"), [q.schema.urn]);
+            assert.equal(inputs(q.topic).messageRetentionDuration, `${r.jobs.messageRetentionSeconds}s`);
+            assert.equal(inputs(q.dlTopic).messageRetentionDuration, `${r.jobs.deadLetterRetentionSeconds}s`);
+            assert.equal(inputs(q.dlTopic).schemaSettings, undefined, "nothing forwarded to the dead-letter topic may be refused");
+            assert.equal(inputs(q.topic).labels.component, "jobs-topic");
+            assert.equal(inputs(q.dlTopic).labels.component, "jobs-dead-letter-topic");
+            for (const t of [q.topic, q.dlTopic]) assert.equal(inputs(t).labels.region, r.name);
+        }
+    });
 
-            it("pins both topics' message storage to the region's Pub/Sub location (a GCP region, also for aws regions)", async () => {
-                const g = await stackGraph(stack);
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    assert.match(r.pubsubLocation, /^[a-z]+-[a-z]+\d+$/);
-                    if (r.cloud === "gcp") assert.equal(r.pubsubLocation, r.location);
-                    for (const t of [q.topic, q.dlTopic]) assert.deepEqual(inputs(t).messageStoragePolicy, { allowedPersistenceRegions: [r.pubsubLocation] }, `${t.name}`);
-                }
-            });
+    it("pins both topics' message storage to the region's Pub/Sub location (a GCP region, also for aws regions)", async () => {
+        const g = await fixtureGraph();
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            assert.match(r.pubsubLocation, /^[a-z]+-[a-z]+\d+$/);
+            if (r.cloud === "gcp") assert.equal(r.pubsubLocation, r.location);
+            for (const t of [q.topic, q.dlTopic]) assert.deepEqual(inputs(t).messageStoragePolicy, { allowedPersistenceRegions: [r.pubsubLocation] }, `${t.name}`);
+        }
+    });
 
-            it("no subscription anywhere lacks a dead-letter policy except the dead-letter subscriptions", async () => {
-                const g = await stackGraph(stack);
-                const without = g.ofType(T.sub).filter((s) => inputs(s).deadLetterPolicy === undefined).map((s) => inputs(s).name as string);
-                assert.deepEqual(without.sort(), regions.map((r) => names.deadLetterSubscription(r.name)).sort());
-                for (const s of g.ofType(T.sub)) {
-                    const dl = inputs(s).deadLetterPolicy;
-                    if (dl) assert.ok(dl.deadLetterTopic && dl.maxDeliveryAttempts >= 5, s.name);
-                }
-            });
+    it("no subscription anywhere lacks a dead-letter policy except the dead-letter subscriptions", async () => {
+        const g = await fixtureGraph();
+        const without = g.ofType(T.sub).filter((s) => inputs(s).deadLetterPolicy === undefined).map((s) => inputs(s).name as string);
+        assert.deepEqual(without.sort(), regions.map((r) => names.deadLetterSubscription(r.name)).sort());
+        for (const s of g.ofType(T.sub)) {
+            const dl = inputs(s).deadLetterPolicy;
+            if (dl) assert.ok(dl.deadLetterTopic && dl.maxDeliveryAttempts >= 5, s.name);
+        }
+    });
 
-            it("obtains the Pub/Sub service agent once, from the project's service identity, and grants it exactly what dead-lettering needs", async () => {
-                const g = await stackGraph(stack);
-                const agents = g.ofType(T.agent);
-                assert.equal(agents.length, 1);
-                const agent = agents[0];
-                assert.equal(inputs(agent).service, "pubsub.googleapis.com");
-                assert.equal(inputs(agent).project, world.gcpProject);
-                assert.equal(agent.parent, g.ofType("globalgrid:tier:Global")[0].urn);
-                const member = (agent.outputs as Inputs).member as string;
-                const grants = iamGrants(g).filter((b) => inputs(b).member === member);
-                assert.equal(grants.length, 2 * regions.length);
-                for (const b of grants) assert.deepEqual(deps(b, "member"), [agent.urn], `${b.name} takes the agent from the service identity`);
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    const pub = grants.filter((b) => b.type === T.topicMember && inputs(b).topic === id(q.dlTopic));
-                    assert.equal(pub.length, 1, r.name);
-                    assert.equal(inputs(pub[0]).role, "roles/pubsub.publisher");
-                    assert.equal(pub[0].parent, q.component.urn);
-                    const subr = grants.filter((b) => b.type === T.subMember && inputs(b).subscription === id(q.sub));
-                    assert.equal(subr.length, 1, r.name);
-                    assert.equal(inputs(subr[0]).role, "roles/pubsub.subscriber");
-                    assert.deepEqual(deps(subr[0], "subscription"), [q.sub.urn]);
-                    // forwarding works from the first message: the publisher grant exists before the dead-letter policy
-                    assert.ok(q.sub.dependencies.includes(pub[0].urn), r.name);
-                }
-            });
+    it("obtains the Pub/Sub service agent once, from the project's service identity, and grants it exactly what dead-lettering needs", async () => {
+        const g = await fixtureGraph();
+        const agents = g.ofType(T.agent);
+        assert.equal(agents.length, 1);
+        const agent = agents[0];
+        assert.equal(inputs(agent).service, "pubsub.googleapis.com");
+        assert.equal(inputs(agent).project, world.gcpProject);
+        assert.equal(agent.parent, g.ofType("globalgrid:tier:Global")[0].urn);
+        const member = (agent.outputs as Inputs).member as string;
+        const grants = iamGrants(g).filter((b) => inputs(b).member === member);
+        assert.equal(grants.length, 2 * regions.length);
+        for (const b of grants) assert.deepEqual(deps(b, "member"), [agent.urn], `${b.name} takes the agent from the service identity`);
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            const pub = grants.filter((b) => b.type === T.topicMember && inputs(b).topic === id(q.dlTopic));
+            assert.equal(pub.length, 1, r.name);
+            assert.equal(inputs(pub[0]).role, "roles/pubsub.publisher");
+            assert.equal(pub[0].parent, q.component.urn);
+            const subr = grants.filter((b) => b.type === T.subMember && inputs(b).subscription === id(q.sub));
+            assert.equal(subr.length, 1, r.name);
+            assert.equal(inputs(subr[0]).role, "roles/pubsub.subscriber");
+            assert.deepEqual(deps(subr[0], "subscription"), [q.sub.urn]);
+            // forwarding works from the first message: the publisher grant exists before the dead-letter policy
+            assert.ok(q.sub.dependencies.includes(pub[0].urn), r.name);
+        }
+    });
 
-            it("lets the dispatcher publish to every region's jobs topic and nothing else", async () => {
-                const g = await stackGraph(stack);
-                const dispatcher = g.get(T.account, "dispatcher");
-                const member = (dispatcher.outputs as Inputs).member as string;
-                assert.equal(member, `serviceAccount:${names.dispatcherServiceAccount()}@${world.gcpProject}.iam.gserviceaccount.com`);
-                const grants = iamGrants(g).filter((b) => inputs(b).member === member || deps(b, "member").includes(dispatcher.urn));
-                for (const b of grants) {
-                    assert.equal(b.type, T.topicMember, `${b.name}: only topic-level grants`);
-                    assert.equal(inputs(b).role, "roles/pubsub.publisher", b.name);
-                }
-                const topics = grants.map((b) => inputs(b).topic as string).sort();
-                assert.deepEqual(topics, regions.map((r) => id(queueOf(g, names, r.name).topic)).sort());
-            });
+    it("lets the dispatcher publish to every region's jobs topic and nothing else", async () => {
+        const g = await fixtureGraph();
+        const dispatcher = g.get(T.account, "dispatcher");
+        const member = (dispatcher.outputs as Inputs).member as string;
+        assert.equal(member, `serviceAccount:${names.dispatcherServiceAccount()}@${world.gcpProject}.iam.gserviceaccount.com`);
+        const grants = iamGrants(g).filter((b) => inputs(b).member === member || deps(b, "member").includes(dispatcher.urn));
+        for (const b of grants) {
+            assert.equal(b.type, T.topicMember, `${b.name}: only topic-level grants`);
+            assert.equal(inputs(b).role, "roles/pubsub.publisher", b.name);
+        }
+        const topics = grants.map((b) => inputs(b).topic as string).sort();
+        assert.deepEqual(topics, regions.map((r) => id(queueOf(g, names, r.name).topic)).sort());
+    });
 
-            it("alerts on any dead letter and on backlog age over the start SLA, routed to the stack's channels", async () => {
-                const g = await stackGraph(stack);
-                const channels = g.ofType(T.channel).map(id);
-                assert.equal(channels.length, world.alertEmails.length);
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    const alerts = g.children(q.component.urn).filter((c) => c.type === T.alert);
-                    assert.equal(alerts.length, 2, r.name);
-                    const [dl] = alerts.filter((a) => a.name === `${r.name}-jobs-dead-letter-alert`);
-                    const [sla] = alerts.filter((a) => a.name === `${r.name}-jobs-start-sla-alert`);
-                    const cond = (a: RecordedResource) => {
-                        assert.equal(inputs(a).conditions.length, 1);
-                        return inputs(a).conditions[0].conditionThreshold;
-                    };
-                    const subFilter = (s: RecordedResource, metric: string) =>
-                        `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${inputs(s).name}" AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
+    it("alerts on any dead letter and on backlog age over the start SLA, routed to the stack's channels", async () => {
+        const g = await fixtureGraph();
+        const channels = g.ofType(T.channel).map(id);
+        assert.equal(channels.length, world.alertEmails.length);
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            const alerts = g.children(q.component.urn).filter((c) => c.type === T.alert);
+            assert.equal(alerts.length, 2, r.name);
+            const [dl] = alerts.filter((a) => a.name === `${r.name}-jobs-dead-letter-alert`);
+            const [sla] = alerts.filter((a) => a.name === `${r.name}-jobs-start-sla-alert`);
+            const cond = (a: RecordedResource) => {
+                assert.equal(inputs(a).conditions.length, 1);
+                return inputs(a).conditions[0].conditionThreshold;
+            };
+            const subFilter = (s: RecordedResource, metric: string) =>
+                `resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${inputs(s).name}" AND metric.type = "pubsub.googleapis.com/subscription/${metric}"`;
 
-                    assert.equal(cond(dl).filter, subFilter(q.dlSub, "num_undelivered_messages"));
-                    assert.equal(cond(dl).comparison, "COMPARISON_GT");
-                    assert.equal(cond(dl).thresholdValue, 0, "one dead letter is enough");
-                    assert.ok(deps(dl, "conditions").includes(q.dlSub.urn));
+            assert.equal(cond(dl).filter, subFilter(q.dlSub, "num_undelivered_messages"));
+            assert.equal(cond(dl).comparison, "COMPARISON_GT");
+            assert.equal(cond(dl).thresholdValue, 0, "one dead letter is enough");
+            assert.ok(deps(dl, "conditions").includes(q.dlSub.urn));
 
-                    assert.equal(cond(sla).filter, subFilter(q.sub, "oldest_unacked_message_age"));
-                    assert.equal(cond(sla).comparison, "COMPARISON_GT");
-                    assert.equal(cond(sla).thresholdValue, r.jobs.startSlaSeconds, r.name);
-                    assert.ok(deps(sla, "conditions").includes(q.sub.urn));
+            assert.equal(cond(sla).filter, subFilter(q.sub, "oldest_unacked_message_age"));
+            assert.equal(cond(sla).comparison, "COMPARISON_GT");
+            assert.equal(cond(sla).thresholdValue, r.jobs.startSlaSeconds, r.name);
+            assert.ok(deps(sla, "conditions").includes(q.sub.urn));
 
-                    for (const a of [dl, sla]) {
-                        assert.equal(inputs(a).project, world.gcpProject);
-                        assert.deepEqual(inputs(a).notificationChannels, channels, a.name);
-                        const doc = inputs(a).documentation;
-                        assert.equal(doc.mimeType, "text/markdown");
-                        assert.match(doc.content, /What to do:\n1\. /, a.name);
-                        assert.ok((doc.content as string).includes(r.name));
-                    }
-                    assert.ok((inputs(dl).documentation.content as string).includes(inputs(q.dlSub).name));
-                }
-            });
+            for (const a of [dl, sla]) {
+                assert.equal(inputs(a).project, world.gcpProject);
+                assert.deepEqual(inputs(a).notificationChannels, channels, a.name);
+                const doc = inputs(a).documentation;
+                assert.equal(doc.mimeType, "text/markdown");
+                assert.match(doc.content, /What to do:\n1\. /, a.name);
+                assert.ok((doc.content as string).includes(r.name));
+            }
+            assert.ok((inputs(dl).documentation.content as string).includes(inputs(q.dlSub).name));
+        }
+    });
 
-            it(`${stack === "prod" ? "protects" : "does not protect"} both topics and both subscriptions`, async () => {
-                const g = await stackGraph(stack);
-                for (const r of regions) {
-                    assert.equal(r.protect, stack === "prod");
-                    const q = queueOf(g, names, r.name);
-                    for (const res of [q.topic, q.sub, q.dlTopic, q.dlSub]) assert.equal(res.protect, stack === "prod", res.name);
-                }
-            });
+    it("protects both topics and both subscriptions exactly in prod", async () => {
+        const g = await fixtureGraph();
+        for (const r of regions) {
+            assert.equal(r.protect, world.environment === "prod");
+            const q = queueOf(g, names, r.name);
+            for (const res of [q.topic, q.sub, q.dlTopic, q.dlSub]) assert.equal(res.protect, world.environment === "prod", res.name);
+        }
+    });
 
-            it("exports each region's topic, subscription and dead-letter subscription ids", async () => {
-                const g = await stackGraph(stack);
-                const out = g.graph.outputs.regions as Record<string, Inputs>;
-                for (const r of regions) {
-                    const q = queueOf(g, names, r.name);
-                    assert.equal(out[r.name].jobsTopic, id(q.topic));
-                    assert.equal(out[r.name].jobsSubscription, id(q.sub));
-                    assert.equal(out[r.name].deadLetterSubscription, id(q.dlSub));
-                    assert.equal(out[r.name].jobsTopic, `projects/${world.gcpProject}/topics/${names.jobsTopic(r.name)}`);
-                }
-            });
-        });
-    }
+    it("exports each region's topic, subscription and dead-letter subscription ids", async () => {
+        const g = await fixtureGraph();
+        const out = g.graph.outputs.regions as Record<string, Inputs>;
+        for (const r of regions) {
+            const q = queueOf(g, names, r.name);
+            assert.equal(out[r.name].jobsTopic, id(q.topic));
+            assert.equal(out[r.name].jobsSubscription, id(q.sub));
+            assert.equal(out[r.name].deadLetterSubscription, id(q.dlSub));
+            assert.equal(out[r.name].jobsTopic, `projects/${world.gcpProject}/topics/${names.jobsTopic(r.name)}`);
+        }
+    });
 
     it("lifts protection of a prod region marked for decommission, and only of that region", async () => {
         const raw = loadWorldDocument("prod") as Record<string, any>;
