@@ -2,9 +2,6 @@ import type { BrokerConfigInput } from "../../agents/broker/src/config";
 import type { ConsulAccess } from "../../agents/common/src/consul-access";
 import { SITE_KV_PREFIX } from "../../agents/common/src/site-catalog";
 
-/** Consul KV prefix of the region's site catalog (which release each site runs, and its env). */
-export const SITE_CATALOG_PREFIX = SITE_KV_PREFIX;
-
 /**
  * What the program renders into the broker's ConfigMap (`broker.json`). Its type is the broker's
  * own config schema (agents/broker/src/config.ts), so a field the broker does not know, or one it
@@ -40,7 +37,7 @@ export function renderBrokerConfig(args: BrokerConfigArgs): BrokerConfigInput {
         pool: { selector: args.poolSelector, runtimePods: args.runtimePods, detach: args.detach },
         runtime: { port: args.runtimePort, loadTimeoutSeconds: 30, requestTimeoutSeconds: 60 },
         // catalogPrefix: what the broker's ACL policy may read (consul/acl-bootstrap.ts)
-        sites: { header: "x-globalgrid-site", maxInFlightPerPod: 32, maxPodsPerSite: 4, idleMinutes: 5, catalogPrefix: SITE_CATALOG_PREFIX },
+        sites: { header: "x-globalgrid-site", maxInFlightPerPod: 32, maxPodsPerSite: 4, idleMinutes: 5, catalogPrefix: SITE_KV_PREFIX },
         recycleMinutes: args.recycleMinutes,
         // at least the longest request: a draining pod is deleted only after every broker's requests to it ended
         drainSeconds: 60,

@@ -1,25 +1,13 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
-import * as net from "node:net";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { subscriberClient } from "../src/subscriber";
 import type { SupervisorOutcome } from "../src/supervisor";
+import { freePort } from "../../common/src/testing/ports";
 import { Harness, NS, POOL } from "./harness";
 
 const MAIN = path.join(__dirname, "..", "src", "main.ts");
-
-/** A port the OS just handed out and released: a random pick can collide with another test's server. */
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.once("error", reject);
-        s.listen(0, "0.0.0.0", () => {
-            const { port } = s.address() as net.AddressInfo;
-            s.close(() => resolve(port));
-        });
-    });
-}
 
 /**
  * The supervisor process (src/main.ts, its real entry point) is SIGKILLed at each step of a job;
@@ -44,7 +32,7 @@ describe("job supervisor killed at every step", function () {
 
     async function startChild(pod: string): Promise<{ exited: Promise<number | null> }> {
         const url = new URL(h.kube.url);
-        child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, `--config=${h.configFile({ metricsPort: await freePort() })}`], {
+        child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, `--config=${h.configFile({ metricsPort: await freePort("0.0.0.0") })}`], {
             env: { ...process.env, POD_NAME: pod, KUBE_API_MOUNT: h.mountDir, KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port, TS_NODE_TRANSPILE_ONLY: "true" },
             stdio: ["ignore", "ignore", "inherit"],
         });

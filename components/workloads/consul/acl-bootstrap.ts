@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as consul from "@pulumi/consul";
 import type { Region } from "../../config/model";
 import type { KeyPair } from "../../pki/certificates";
-import { SITE_CATALOG_PREFIX } from "../broker-config";
+import { SITE_KV_PREFIX } from "../../../agents/common/src/site-catalog";
 
 /**
  * The ACL contract of a region's Consul datacenter, declared as resources of the `consul` provider.
@@ -45,7 +45,7 @@ export function agentRules(agent: ConsulAgent, dc: string): string {
             return [
                 `service_prefix "${dc}-" {\n  policy = "write"\n}`,
                 `node "${dc}-broker" {\n  policy = "write"\n}`,
-                `key_prefix "${SITE_CATALOG_PREFIX}" {\n  policy = "read"\n}`,
+                `key_prefix "${SITE_KV_PREFIX}" {\n  policy = "read"\n}`,
             ].join("\n");
         case "scaler":
             return [`service_prefix "${dc}-" {\n  policy = "read"\n}`, `node_prefix "" {\n  policy = "read"\n}`].join("\n");

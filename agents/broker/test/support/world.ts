@@ -10,6 +10,7 @@ import { fakeConsulAccess } from "@globalgrid/common/src/testing/consul-access-f
 import { startConsulApiServer, type ConsulApiServer } from "@globalgrid/common/src/testing/consul-api-server";
 import { KubeApiServer, type RecordedRequest } from "@globalgrid/common/src/testing/kube-api-server";
 import { startStorageServer, type StorageServer } from "@globalgrid/common/src/testing/storage-server";
+import { freePort } from "@globalgrid/common/src/testing/ports";
 import { Broker } from "../../src/broker";
 import { parseBrokerConfig, type BrokerConfig, type BrokerConfigInput } from "../../src/config";
 import type { Logger } from "../../src/log";
@@ -78,14 +79,6 @@ export interface StartedBroker {
     port: number;
     codePort: number;
     consul: ConsulApi;
-}
-
-async function freePort(): Promise<number> {
-    const s = http.createServer();
-    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-    const port = (s.address() as { port: number }).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
 }
 
 export async function startWorld(opts: {
